@@ -1,0 +1,261 @@
+"""The input contract (../shared/spec/inputs.md) as data: datasets, columns, types, code lists.
+
+This module says what a ledger looks like. What makes a row acceptable — the rules — is
+declared once, as Great Expectations suites in `expectations/`, which read these columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Value types of inputs.md. Enumerations are `enum` with a code list below.
+TEXT, DATE, AMOUNT, COUNT, BOOL, CHAIN, ENUM = "text", "date", "amount", "count", "bool", "chain", "enum"
+
+# Cells holding only one of these (after trimming and NFKC) are missing values.
+MISSING_TOKENS = frozenset({"", "-", "—", "/", "无"})
+
+CHAINS: dict[str, tuple[str, ...]] = {
+    "NE": ("新能源", "新能源产业链", "New energy"),
+    "SEMI": ("半导体和电子信息", "半导体与电子信息", "半导体", "电子信息", "半导体和电子信息产业链"),
+    "EQUIP": ("先进装备制造", "装备制造", "先进装备制造产业链"),
+    "MAT": ("新材料", "新材料产业链"),
+}
+CHAIN_NAMES_ZH = {"NE": "新能源", "SEMI": "半导体和电子信息", "EQUIP": "先进装备制造", "MAT": "新材料"}
+
+# Code lists: stored code -> (Chinese label, English word). Both labels are accepted on input;
+# the warehouse stores the code.
+CODE_LISTS: dict[str, dict[str, tuple[str, str]]] = {
+    "project_type": {
+        "build": ("建链", "build"),
+        "extend": ("延链", "extend"),
+        "fill": ("补链", "fill"),
+        "strengthen": ("强链", "strengthen"),
+    },
+    "segment": {
+        "upstream": ("上游", "upstream"),
+        "midstream": ("中游", "midstream"),
+        "downstream": ("下游", "downstream"),
+    },
+    "stage": {
+        "reserve": ("储备", "reserve"),
+        "negotiating": ("洽谈", "negotiating"),
+        "signed": ("签约", "signed"),
+        "started": ("开工", "started"),
+        "producing": ("投产", "producing"),
+        "dropped": ("终止", "dropped"),
+    },
+    "priority": {"high": ("高", "high"), "medium": ("中", "medium"), "low": ("低", "low")},
+    "gap_status": {
+        "open": ("未补", "open"),
+        "in_progress": ("在补", "in_progress"),
+        "closed": ("已补", "closed"),
+    },
+    "lead_channel": {
+        "investor_referral": ("以商招商", "investor_referral"),
+        "platform": ("平台招商", "platform"),
+        "agency": ("第三方机构", "agency"),
+        "field_office": ("驻外招商分局", "field_office"),
+        "vanguard_team": ("招商先锋队", "vanguard_team"),
+        "fund": ("基金招商", "fund"),
+        "other": ("其他", "other"),
+    },
+    "lead_status": {
+        "new": ("新线索", "new"),
+        "following": ("跟进中", "following"),
+        "visited": ("已拜访", "visited"),
+        "converted": ("已转化", "converted"),
+        "abandoned": ("已放弃", "abandoned"),
+    },
+    "min_degree": {
+        "phd": ("博士", "phd"),
+        "master": ("硕士", "master"),
+        "bachelor": ("本科", "bachelor"),
+        "below_bachelor": ("大专及以下", "below_bachelor"),
+    },
+    "degree": {
+        "postdoc": ("博士后", "postdoc"),
+        "phd": ("博士", "phd"),
+        "master": ("硕士", "master"),
+        "bachelor": ("本科", "bachelor"),
+        "below_bachelor": ("大专及以下", "below_bachelor"),
+    },
+    "talent_level": {
+        "national_leader": ("国家级领军", "national_leader"),
+        "provincial_leader": ("省级领军", "provincial_leader"),
+        "high_level": ("高层次", "high_level"),
+        "other": ("其他", "other"),
+    },
+    "hire_channel": {
+        "job_fair": ("招聘会", "job_fair"),
+        "returnee": ("回引本土", "returnee"),
+        "talent_project_tech": ("人才+项目+技术", "talent_project_tech"),
+        "tech_vp": ("科技副总", "tech_vp"),
+        "other": ("其他", "other"),
+    },
+    "leader_level": {
+        "national": ("国家级", "national"),
+        "provincial": ("省级", "provincial"),
+        "municipal": ("市级", "municipal"),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header_zh: str
+    type: str = TEXT
+    required: bool = False
+    code_list: str | None = None  # for ENUM
+    personal: bool = False  # name, ID number, phone: masked + keyed hash, never clear
+    refers_to: str | None = None  # dataset whose key this column references
+    default: str | None = None  # stored code when the cell is missing (talent_level)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    key: str
+    name_zh: str
+    columns: tuple[Column, ...]
+    id_column: str
+    aliases: dict[str, str] = field(default_factory=dict)  # extra header spellings -> key
+
+    @property
+    def required(self) -> list[str]:
+        return [c.key for c in self.columns if c.required]
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+
+def _c(*args, **kwargs) -> Column:
+    return Column(*args, **kwargs)
+
+
+DATASETS: dict[str, Dataset] = {
+    d.key: d
+    for d in (
+        Dataset(
+            "projects",
+            "项目储备库",
+            (
+                _c("project_id", "项目编号", required=True),
+                _c("project_name", "项目名称", required=True),
+                _c("chain", "所属产业链", CHAIN, required=True),
+                _c("project_type", "项目类型", ENUM, required=True, code_list="project_type"),
+                _c("segment", "链条环节", ENUM, code_list="segment"),
+                _c("gap_id", "对应缺口编号", refers_to="chain_gaps"),
+                _c("investor", "投资主体", required=True),
+                _c("origin", "来源地"),
+                _c("channel", "招商方式", ENUM, code_list="lead_channel"),
+                _c("planned_investment_wan", "计划总投资(万元)", AMOUNT, required=True),
+                _c("capital_in_place_wan", "到位资金(万元)", AMOUNT),
+                _c("stage", "项目阶段", ENUM, required=True, code_list="stage"),
+                _c("signed_date", "签约日期", DATE),
+                _c("started_date", "开工日期", DATE),
+                _c("producing_date", "投产日期", DATE),
+                _c("head_enterprise", "是否头部企业", BOOL),
+                _c("lead_id", "线索编号", refers_to="leads"),
+            ),
+            id_column="project_id",
+        ),
+        Dataset(
+            "chain_gaps",
+            "产业链缺口",
+            (
+                _c("gap_id", "缺口编号", required=True),
+                _c("chain", "所属产业链", CHAIN, required=True),
+                _c("segment", "链条环节", ENUM, required=True, code_list="segment"),
+                _c("link_name", "缺失环节", required=True),
+                _c("priority", "优先级", ENUM, code_list="priority"),
+                _c("identified_date", "识别日期", DATE, required=True),
+                _c("status", "状态", ENUM, required=True, code_list="gap_status"),
+                _c("closed_date", "补齐日期", DATE),
+            ),
+            id_column="gap_id",
+        ),
+        Dataset(
+            "leads",
+            "招商线索",
+            (
+                _c("lead_id", "线索编号", required=True),
+                _c("company", "企业名称", required=True),
+                _c("chain", "所属产业链", CHAIN),
+                _c("channel", "招商方式", ENUM, required=True, code_list="lead_channel"),
+                _c("source_city", "来源城市"),
+                _c("first_contact_date", "首次接洽日期", DATE, required=True),
+                _c("status", "线索状态", ENUM, required=True, code_list="lead_status"),
+                _c("converted_date", "转化日期", DATE),
+                _c("project_id", "转化项目编号", refers_to="projects"),
+                _c("expected_investment_wan", "意向投资(万元)", AMOUNT),
+            ),
+            id_column="lead_id",
+        ),
+        Dataset(
+            "talent_catalogue",
+            "人才需求目录",
+            (
+                _c("position_id", "岗位编号", required=True),
+                _c("chain", "所属产业链", CHAIN, required=True),
+                _c("employer", "用人单位", required=True),
+                _c("position_title", "岗位名称", required=True),
+                _c("discipline", "专业方向"),
+                _c("min_degree", "学历要求", ENUM, required=True, code_list="min_degree"),
+                _c("headcount", "需求人数", COUNT, required=True),
+                _c("published_date", "发布日期", DATE, required=True),
+            ),
+            id_column="position_id",
+        ),
+        Dataset(
+            "talent_hires",
+            "人才引进",
+            (
+                _c("hire_id", "引进编号", required=True),
+                _c("name", "姓名", required=True, personal=True),
+                _c("id_number", "身份证号", personal=True),
+                _c("phone", "联系电话", personal=True),
+                _c("degree", "学历", ENUM, required=True, code_list="degree"),
+                _c("talent_level", "人才层次", ENUM, code_list="talent_level", default="other"),
+                _c("chain", "所属产业链", CHAIN),
+                _c("employer", "用人单位", required=True),
+                _c("hire_date", "引进日期", DATE, required=True),
+                _c("channel", "引才方式", ENUM, code_list="hire_channel"),
+                _c("local_returnee", "是否回引本土人才", BOOL),
+                _c("position_id", "对应岗位编号", refers_to="talent_catalogue"),
+            ),
+            id_column="hire_id",
+        ),
+        Dataset(
+            "leader_projects",
+            "领军人才项目",
+            (
+                _c("leader_project_id", "项目编号", required=True),
+                _c("title", "项目名称", required=True),
+                _c("level", "项目级别", ENUM, required=True, code_list="leader_level"),
+                _c("chain", "所属产业链", CHAIN),
+                _c("employer", "承担单位", required=True),
+                _c("approved_date", "立项日期", DATE, required=True),
+            ),
+            id_column="leader_project_id",
+        ),
+    )
+}
+
+# Order in which datasets are loaded within one file batch does not matter (files go in name
+# order); references are checked after the whole run, against the current state.
+PERSONAL_COLUMNS = {
+    d.key: [c.key for c in d.columns if c.personal] for d in DATASETS.values() if any(c.personal for c in d.columns)
+}
+
+
+def dataset_for_filename(stem: str) -> Dataset | None:
+    """The dataset a file holds, told by its name: English key prefix or Chinese name inside."""
+    lowered = stem.lower()
+    # Longest English key first so `talent_catalogue` is not mistaken for something shorter.
+    for key in sorted(DATASETS, key=len, reverse=True):
+        if lowered.startswith(key):
+            return DATASETS[key]
+    for dataset in DATASETS.values():
+        if dataset.name_zh in stem:
+            return dataset
+    return None
