@@ -41,7 +41,7 @@ class Workspace:
     @property
     def raw_db(self) -> Path:
         """The raw layer: accepted ledger rows with lineage, written by `kpi ingest` only."""
-        return self.warehouse_dir / "raw.duckdb"
+        return self.warehouse_dir / "raw_layer.duckdb"
 
     @property
     def published_db(self) -> Path:

@@ -1,0 +1,45 @@
+-- Current state of the investor leads: per lead_id, the row of the latest load.
+
+with
+
+source as (
+
+    select * from {{ source('raw', 'leads') }}
+
+),
+
+versions_ranked as (
+
+    select
+        source.*,
+        row_number() over (
+            partition by source.lead_id
+            order by source._load_id desc
+        ) as version_rank
+    from source
+
+),
+
+final as (
+
+    select
+        lead_id,
+        company,
+        chain as chain_code,
+        channel,
+        source_city,
+        first_contact_date,
+        status,
+        converted_date,
+        project_id,
+        expected_investment_wan,
+        _source_file,
+        _row_number,
+        _load_id,
+        _ingested_at
+    from versions_ranked
+    where version_rank = 1
+
+)
+
+select * from final

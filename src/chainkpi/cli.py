@@ -1,0 +1,91 @@
+"""The `kpi` command: a thin layer over functions that tests call directly.
+
+User mistakes (chainkpi.errors.UserError) become one clear line on stderr and a non-zero
+exit; anything else is a bug and traces back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from chainkpi.errors import UserError
+from chainkpi.settings import Workspace, disable_telemetry
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, as for every usage error
+        self.exit(2, f"kpi: {message} (see kpi --help)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kpi", description="产业链双招双引 KPI 数据仓库 (chainkpi)")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    ingest = commands.add_parser("ingest", help="校验并导入台账 (validate and load ledgers)")
+    ingest.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the inbox)")
+    ingest.add_argument("--report", type=Path, help="also write the report as JSON to this file")
+    ingest.add_argument("--quiet", "-q", action="store_true", help="print the total line only")
+
+    demo = commands.add_parser("demo", help="生成演示台账、导入并构建 (the newcomer's command)")
+    demo.add_argument("--scale", type=float, default=1.0)
+    demo.add_argument("--seed", type=int, default=20241)
+    demo.add_argument("--no-serve", action="store_true", help="stop after building")
+    return parser
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from chainkpi.ingest.pipeline import ingest
+    from chainkpi.ingest.summary import file_lines, total_line
+
+    def on_start(count: int) -> None:
+        if not args.quiet:
+            print(f"导入 {count} 个文件… (loading validation rules: Great Expectations)", flush=True)
+
+    def progress(report) -> None:
+        if not args.quiet:
+            print("\n".join(file_lines(report)), flush=True)
+
+    if args.report and args.report.is_dir():
+        from chainkpi.errors import UsageError
+
+        raise UsageError(f"--report 需要一个文件路径，而不是文件夹: {args.report}")
+    result = ingest(args.paths or None, Workspace.from_env(), progress=progress, on_start=on_start)
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(
+            json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+    print(total_line(result))
+    return result.exit_code
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from chainkpi.demo import generate
+
+    workspace = Workspace.from_env()
+    workspace.ensure()
+    written = generate(workspace.inbox, scale=args.scale, seed=args.seed)
+    print(f"演示台账已生成 {len(written)} 个文件 → {workspace.inbox}")
+    code = cmd_ingest(argparse.Namespace(paths=[workspace.inbox], report=None, quiet=False))
+    if code != 0:
+        return code
+    return 0
+
+
+COMMANDS = {"ingest": cmd_ingest, "demo": cmd_demo}
+
+
+def main(argv: list[str] | None = None) -> int:
+    disable_telemetry()
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except UserError as exc:
+        print(f"kpi {args.command}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"kpi {args.command}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,307 @@
+"""`kpi ingest`: read, validate, archive and load the offices' ledgers.
+
+For each file, in name order: checksum → already ingested? → dataset from the name → grid of
+cells → header row → normalised text → typed values (coerce.py) → GX suites (validate.py) →
+accepted rows, personal data masked and hashed → archive + raw layer in one step per file.
+References are checked once every file of the run is in, against the current state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from chainkpi.errors import UsageError
+from chainkpi.ingest import privacy, validate
+from chainkpi.ingest.coerce import coerce
+from chainkpi.ingest.rawstore import RawStore
+from chainkpi.ingest.readers import SUPPORTED_SUFFIXES, UnreadableFile, read_grid
+from chainkpi.ingest.rules import message
+from chainkpi.ingest.schema import DATASETS, Dataset, dataset_for_filename
+from chainkpi.ingest.table import LedgerTable, MissingColumns, build_table
+from chainkpi.settings import Workspace
+
+MAX_REPORTED_VALUE = 200
+
+
+@dataclass
+class FileReport:
+    """One object of the `--report` JSON (cli.md), plus a few fields a person finds useful."""
+
+    file: str
+    sha256: str
+    dataset: str | None
+    status: str  # loaded | rejected | already_ingested
+    rows_read: int = 0
+    rows_loaded: int = 0
+    errors: list[str] = field(default_factory=list)
+    rejected_rows: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    path: str = ""
+    unknown_columns: list[str] = field(default_factory=list)
+    header_row: int | None = None
+    load_id: int | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "file": self.file,
+            "sha256": self.sha256,
+            "dataset": self.dataset,
+            "status": self.status,
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "rows_rejected": len({r["row"] for r in self.rejected_rows}),
+            "errors": self.errors,
+            "rejected_rows": self.rejected_rows,
+            "warnings": self.warnings,
+            "unknown_columns": self.unknown_columns,
+            "header_row": self.header_row,
+        }
+
+
+@dataclass
+class IngestResult:
+    files: list[FileReport]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(f.status == "rejected" for f in self.files) else 0
+
+    def to_json(self) -> list[dict]:
+        return [f.to_json() for f in self.files]
+
+
+def collect_files(paths: Iterable[Path]) -> list[Path]:
+    """Every ledger named or inside the folders named, in name order (inputs.md)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += [
+                p
+                for p in path.rglob("*")
+                if p.is_file() and not p.name.startswith((".", "~$"))
+            ]
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise UsageError(f"找不到文件或文件夹 (no such file or folder): {path}")
+    return sorted(set(found), key=lambda p: (p.name, str(p)))
+
+
+def _short(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = str(value)
+    return text if len(text) <= MAX_REPORTED_VALUE else text[:MAX_REPORTED_VALUE] + "…"
+
+
+def _cell(table: LedgerTable, dataset: Dataset, position: int, column: str) -> str | None:
+    if column not in table.frame.columns:
+        return None
+    value = table.frame.at[position, column]
+    if value is not None and dataset.column(column).personal:
+        return privacy.mask(column, value)
+    return _short(value)
+
+
+def _find_rejections(dataset: Dataset, table: LedgerTable) -> tuple[pd.DataFrame, list[dict]]:
+    """The typed frame and the rejections: parse errors first, then the GX suite's failures."""
+    typed, parsed = coerce(dataset, table.frame)
+    failures: dict[tuple[int, str, str], None] = {}
+    unparsed: set[tuple[int, str]] = set()
+    for key, result in parsed.items():
+        for position in np.flatnonzero(result.invalid):
+            failures[(int(position), key, result.rule)] = None
+            unparsed.add((int(position), key))
+    # GX sees personal columns masked: its results cannot carry a clear value.
+    for column in dataset.columns:
+        if column.personal:
+            typed[column.key] = privacy.mask_series(column.key, typed[column.key])
+    suite_failures, _ = validate.run_suite(dataset.key, typed)
+    for failure in suite_failures:
+        # A cell that did not parse is reported once, for not parsing.
+        if (failure.position, failure.column) not in unparsed:
+            failures[(failure.position, failure.column, failure.rule)] = None
+    rejections = [
+        {
+            "row": table.row_numbers[position],
+            "column": column,
+            "value": _cell(table, dataset, position, column),
+            "rule": rule,
+            "message": message(rule),
+        }
+        for position, column, rule in sorted(failures, key=lambda f: (f[0], f[1]))
+    ]
+    rejected_positions = sorted({position for position, _, _ in failures})
+    return typed, rejections, rejected_positions
+
+
+def _stored_rows(
+    dataset: Dataset, table: LedgerTable, typed: pd.DataFrame, keep: np.ndarray, key: bytes
+) -> pd.DataFrame:
+    rows = typed[keep].copy()
+    rows["_row_number"] = np.asarray(table.row_numbers)[keep]
+    for column in dataset.columns:
+        if column.personal:
+            clear = table.frame[column.key][keep] if column.key in table.frame else rows[column.key]
+            rows[f"{column.key}_masked"] = privacy.mask_series(column.key, clear)
+            rows[f"{column.key}_hash"] = privacy.hash_series(key, column.key, clear)
+            rows = rows.drop(columns=[column.key])
+    return rows
+
+
+def archive_file(workspace: Workspace, name: str, sha256: str, data: bytes) -> Path:
+    """Keep the handed-in bytes, owner-readable only; the same bytes are stored once."""
+    folder = workspace.archive / sha256[:2] / sha256
+    target = folder / name
+    if not target.exists():
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = folder / f".{name}.{os.getpid()}.part"
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    return target
+
+
+def ingest_file(
+    path: Path,
+    *,
+    store: RawStore,
+    workspace: Workspace,
+    key: bytes,
+    run_id: str,
+    ingested_at: dt.datetime,
+) -> FileReport:
+    data = path.read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    dataset = dataset_for_filename(path.stem)
+    report = FileReport(path.name, sha256, dataset.key if dataset else None, "loaded", path=str(path))
+    previously = store.seen(sha256)
+    if previously == "loaded":
+        report.status = "already_ingested"
+        return report
+
+    table: LedgerTable | None = None
+    try:
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            raise UnreadableFile(f"不支持的文件格式 {path.suffix or '(无扩展名)'}：只接受 .xlsx 或 .csv")
+        if dataset is None:
+            raise UnreadableFile(
+                "无法从文件名识别数据集：文件名应以英文键开头（如 projects_2025Q3.csv）"
+                "或包含中文名（如 项目储备库）"
+            )
+        table = build_table(read_grid(path, data), dataset)
+    except UnreadableFile as exc:
+        report.errors.append(str(exc))
+    except MissingColumns as exc:
+        report.errors.append(f"表头缺少必填列 (missing required columns): {exc}")
+
+    archive = archive_file(workspace, path.name, sha256, data)
+    if table is None:
+        report.status = "rejected"
+        if previously != "rejected":
+            store.record_file(
+                run_id=run_id, file_name=path.name, sha256=sha256, dataset=dataset,
+                status="rejected", rows_read=0, rows=None, rejections=[],
+                ingested_at=ingested_at, archive_path=str(archive), errors=report.errors,
+            )  # fmt: skip
+        return report
+
+    report.header_row = table.header_row
+    report.unknown_columns = table.unknown_columns
+    report.warnings += [
+        {"row": table.header_row, "column": name, "value": name, "rule": "duplicate_column",
+         "message": "重复的列，只读取第一列"}
+        for name in table.duplicate_columns
+    ]  # fmt: skip
+    typed, rejections, rejected_positions = _find_rejections(dataset, table)
+    keep = np.ones(len(typed), dtype=bool)
+    keep[rejected_positions] = False
+    rows = _stored_rows(dataset, table, typed, keep, key)
+    report.rows_read = len(typed)
+    report.rows_loaded = int(keep.sum())
+    report.rejected_rows = [{k: r[k] for k in ("row", "column", "value", "rule")} for r in rejections]
+    report.load_id = store.record_file(
+        run_id=run_id, file_name=path.name, sha256=sha256, dataset=dataset, status="loaded",
+        rows_read=report.rows_read, rows=rows, rejections=rejections,
+        ingested_at=ingested_at, archive_path=str(archive), errors=[],
+    )  # fmt: skip
+    return report
+
+
+def check_references(store: RawStore, reports: list[FileReport]) -> None:
+    """Unresolved references are kept, with a warning on the file that holds them."""
+    for report in reports:
+        if report.status != "loaded" or report.load_id is None:
+            continue
+        dataset = DATASETS[report.dataset]
+        warnings = [
+            {
+                "row": row,
+                "column": column,
+                "value": _short(value),
+                "rule": "unresolved_reference",
+                "message": f"{message('unresolved_reference')}：{dataset.column(column).header_zh} → "
+                f"{DATASETS[dataset.column(column).refers_to].name_zh}",
+            }
+            for row, column, value in store.unresolved_references(report.load_id, dataset)
+        ]
+        store.record_warnings(report.load_id, report.file, report.sha256, warnings)
+        report.warnings += warnings
+
+
+def ingest(
+    paths: list[Path] | None = None,
+    workspace: Workspace | None = None,
+    progress: Callable[[FileReport], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> IngestResult:
+    workspace = workspace or Workspace.from_env()
+    files = collect_files(paths or [workspace.inbox])
+    workspace.ensure()
+    if on_start:
+        on_start(len(files))
+    run_id = uuid.uuid4().hex[:12]
+    ingested_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    key = privacy.load_secret()
+    reports: list[FileReport] = []
+    with RawStore(workspace.raw_db) as store:
+        for path in files:
+            report = ingest_file(
+                path, store=store, workspace=workspace, key=key, run_id=run_id,
+                ingested_at=ingested_at,
+            )  # fmt: skip
+            reports.append(report)
+            if progress:
+                progress(report)
+        check_references(store, reports)
+    result = IngestResult(reports)
+    _log(workspace, run_id, ingested_at, result)
+    return result
+
+
+def _log(workspace: Workspace, run_id: str, at: dt.datetime, result: IngestResult) -> None:
+    """One JSON line per file in logs/ingest.jsonl: counts and rules, never a cell value."""
+    workspace.logs.mkdir(parents=True, exist_ok=True)
+    with (workspace.logs / "ingest.jsonl").open("a", encoding="utf-8") as log:
+        for f in result.files:
+            entry = {
+                "run_id": run_id, "at": at.isoformat(), "file": f.file, "sha256": f.sha256,
+                "dataset": f.dataset, "status": f.status, "rows_read": f.rows_read,
+                "rows_loaded": f.rows_loaded, "errors": f.errors,
+                "rejections": sorted({r["rule"] for r in f.rejected_rows}),
+                "warnings": len(f.warnings),
+            }  # fmt: skip
+            log.write(json.dumps(entry, ensure_ascii=False) + "\n")

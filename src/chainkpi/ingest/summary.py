@@ -1,0 +1,50 @@
+"""What `kpi ingest` prints: one line per file as it goes, the first few problems, a total."""
+
+from __future__ import annotations
+
+from chainkpi.ingest.pipeline import FileReport, IngestResult
+from chainkpi.ingest.rules import message
+from chainkpi.ingest.schema import DATASETS
+
+SHOWN_PER_FILE = 5
+
+
+def file_lines(report: FileReport) -> list[str]:
+    name = DATASETS[report.dataset].name_zh if report.dataset else "?"
+    if report.status == "already_ingested":
+        return [f"  = {report.file}  [{name}] 已导入过（内容相同），跳过 (already ingested)"]
+    if report.status == "rejected":
+        return [f"  ✗ {report.file}  整个文件被拒收 (rejected): {'; '.join(report.errors)}"]
+    rejected = len({r["row"] for r in report.rejected_rows})
+    line = (
+        f"  ✓ {report.file}  [{name}] 读取 {report.rows_read} 行，入库 {report.rows_loaded} 行"
+        f"，拒收 {rejected} 行"
+    )
+    if report.warnings:
+        line += f"，警告 {len(report.warnings)} 条"
+    lines = [line]
+    for item in report.rejected_rows[:SHOWN_PER_FILE]:
+        value = "" if item["value"] is None else f" “{item['value']}”"
+        lines.append(f"      第 {item['row']} 行 {item['column']}{value}: {message(item['rule'])}")
+    for item in report.warnings[: max(0, SHOWN_PER_FILE - len(report.rejected_rows))]:
+        lines.append(f"      ! 第 {item['row']} 行 {item['column']} “{item['value']}”: {item['message']}")
+    hidden = len(report.rejected_rows) + len(report.warnings) - len(lines) + 1
+    if hidden > 0:
+        lines.append(f"      …另有 {hidden} 条，详见 --report (more in the JSON report)")
+    if report.unknown_columns:
+        lines.append(f"      未识别的列已忽略 (ignored columns): {', '.join(report.unknown_columns)}")
+    return lines
+
+
+def total_line(result: IngestResult) -> str:
+    files = result.files
+    count = {s: sum(f.status == s for f in files) for s in ("loaded", "already_ingested", "rejected")}
+    rows_loaded = sum(f.rows_loaded for f in files)
+    rows_rejected = sum(len({r["row"] for r in f.rejected_rows}) for f in files)
+    warnings = sum(len(f.warnings) for f in files)
+    return (
+        f"合计 {len(files)} 个文件：入库 {count['loaded']}，已导入过 {count['already_ingested']}，"
+        f"整体拒收 {count['rejected']}；入库 {rows_loaded} 行，拒收 {rows_rejected} 行，"
+        f"警告 {warnings} 条。"
+        f" (files {len(files)}, rows loaded {rows_loaded}, rows rejected {rows_rejected})"
+    )

@@ -1,0 +1,123 @@
+"""From a grid of cells to a table of the dataset's columns: header row found, text normalised.
+
+Every cell is trimmed and NFKC-normalised (full-width digits become digits, `（` becomes `(`),
+and cells holding only a missing-value token become None.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from chainkpi.ingest.readers import Grid
+from chainkpi.ingest.schema import MISSING_TOKENS, Dataset
+
+HEADER_SEARCH_ROWS = 10
+
+
+def normalise_label(text: str | None) -> str:
+    """How headers are compared: NFKC, trimmed, case-folded, inner spaces dropped."""
+    if text is None:
+        return ""
+    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
+def header_lookup(dataset: Dataset) -> dict[str, str]:
+    """Every accepted spelling of a header (normalised) -> the column key."""
+    lookup: dict[str, str] = {}
+    for column in dataset.columns:
+        lookup[normalise_label(column.key)] = column.key
+        lookup[normalise_label(column.header_zh)] = column.key
+    for alias, key in dataset.aliases.items():
+        lookup[normalise_label(alias)] = key
+    return lookup
+
+
+class MissingColumns(Exception):
+    def __init__(self, missing: list[str]):
+        self.missing = missing
+        super().__init__(", ".join(missing))
+
+
+@dataclass
+class LedgerTable:
+    """The data rows of one file, as normalised text, one column per known key."""
+
+    frame: pd.DataFrame  # columns: dataset keys present in the file; values str or None
+    row_numbers: list[int]
+    header_row: int
+    unknown_columns: list[str] = field(default_factory=list)
+    duplicate_columns: list[str] = field(default_factory=list)
+
+
+def locate_header(grid: Grid, dataset: Dataset) -> tuple[int, dict[int, str], list[str], list[str]]:
+    """The header is the first of the first 10 rows that holds every required column."""
+    lookup = header_lookup(dataset)
+    required = set(dataset.required)
+    best_missing: list[str] | None = None
+    for index, row in enumerate(grid.rows[:HEADER_SEARCH_ROWS]):
+        mapping: dict[int, str] = {}
+        unknown: list[str] = []
+        duplicates: list[str] = []
+        for position, cell in enumerate(row):
+            label = normalise_label(cell)
+            if not label:
+                continue
+            key = lookup.get(label)
+            if key is None:
+                unknown.append(unicodedata.normalize("NFKC", cell).strip())
+            elif key in mapping.values():
+                duplicates.append(unicodedata.normalize("NFKC", cell).strip())
+            else:
+                mapping[position] = key
+        missing = [k for k in dataset.required if k not in mapping.values()]
+        if not missing:
+            return index, mapping, unknown, duplicates
+        if best_missing is None or len(missing) < len(best_missing):
+            best_missing = missing
+    labels = {c.key: c.header_zh for c in dataset.columns}
+    raise MissingColumns([f"{labels[k]} ({k})" for k in (best_missing or sorted(required))])
+
+
+def normalise_cells(values: list[str | None]) -> pa.Array:
+    """Trim + NFKC, vectorised with Arrow; missing tokens become null."""
+    array = pa.array(values, type=pa.large_string())
+    array = pc.utf8_normalize(array, "NFKC")
+    array = pc.utf8_trim_whitespace(array)
+    is_missing = pc.is_in(array, value_set=pa.array(sorted(MISSING_TOKENS), type=pa.large_string()))
+    return pc.if_else(is_missing, pa.scalar(None, pa.large_string()), array)
+
+
+def build_table(grid: Grid, dataset: Dataset) -> LedgerTable:
+    header_index, mapping, unknown, duplicates = locate_header(grid, dataset)
+    body = grid.rows[header_index + 1 :]
+    numbers = grid.row_numbers[header_index + 1 :]
+    positions = sorted(mapping)
+    # Drop rows with nothing in any known column (blank lines, a trailing signature line
+    # in an unknown column is kept out too only when every known cell is empty).
+    keep = [
+        i
+        for i, row in enumerate(body)
+        if any(p < len(row) and row[p] is not None and str(row[p]).strip() for p in positions)
+    ]
+    columns: dict[str, pa.Array] = {}
+    for position in positions:
+        cells = [body[i][position] if position < len(body[i]) else None for i in keep]
+        columns[mapping[position]] = normalise_cells(cells)
+    frame = pa.table(columns).to_pandas(types_mapper=None) if columns else pd.DataFrame()
+    frame = frame.astype(object).where(frame.notna(), None)
+    # After NFKC a cell may have become a missing token only: such rows carry no data at all.
+    non_empty = frame.notna().any(axis=1).to_numpy() if len(frame.columns) else []
+    frame = frame[non_empty].reset_index(drop=True)
+    row_numbers = [numbers[i] for i, k in zip(keep, non_empty, strict=True) if k]
+    return LedgerTable(
+        frame=frame,
+        row_numbers=row_numbers,
+        header_row=grid.row_numbers[header_index],
+        unknown_columns=unknown,
+        duplicate_columns=duplicates,
+    )
