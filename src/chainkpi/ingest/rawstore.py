@@ -199,7 +199,7 @@ class RawStore:
                 [load_id],
             )
             found += [(row, column.key, value) for row, value in rows]
-        return found
+        return sorted(found)
 
     def record_warnings(self, load_id: int, file_name: str, sha256: str, warnings: list[dict]) -> None:
         if warnings:

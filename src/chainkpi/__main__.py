@@ -1,0 +1,5 @@
+import sys
+
+from chainkpi.cli import main
+
+sys.exit(main())
