@@ -82,12 +82,11 @@ def _read(path: Path) -> tuple[Dataset, list[tuple[int, dict[str, object]]]]:
         names[unicodedata.normalize("NFKC", column.header_zh)] = column.key
         names[column.key] = column.key
     rows = _raw_rows(path)
-    for h, row in enumerate(rows[:10]):
-        keys = [names.get(str(_norm(c))) for c in row]
-        if set(dataset.required) <= set(keys):
-            break
-    else:
-        raise AssertionError(f"{path.name}: no header row with every required column")
+    headers = [[names.get(str(_norm(c))) for c in row] for row in rows[:10]]
+    # The header is the first of the first 10 rows that holds every required column.
+    h = next((i for i, keys in enumerate(headers) if set(dataset.required) <= set(keys)), None)
+    assert h is not None, f"{path.name}: no header row with every required column"
+    keys = headers[h]
     records = []
     for i, row in enumerate(rows[h + 1 :], start=h + 2):
         records.append((i, {k: _norm(v) for k, v in zip(keys, row, strict=False) if k}))

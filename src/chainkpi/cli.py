@@ -20,6 +20,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"kpi: {message} (see kpi --help)\n")
 
 
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kpi", description="产业链双招双引 KPI 数据仓库 (chainkpi)")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -28,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the inbox)")
     ingest.add_argument("--report", type=Path, help="also write the report as JSON to this file")
     ingest.add_argument("--quiet", "-q", action="store_true", help="print the total line only")
+
+    build = commands.add_parser("build", help="运行 dbt 构建并原子发布数据仓库 (build and publish)")
+    build.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    build.add_argument("--as-of", type=_date, help="measure stage durations at this date (default today)")
+    build.add_argument("--quiet", "-q", action="store_true", help="print the result line only")
 
     demo = commands.add_parser("demo", help="生成演示台账、导入并构建 (the newcomer's command)")
     demo.add_argument("--scale", type=float, default=1.0)
@@ -62,20 +76,44 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from chainkpi.demo import generate
+def cmd_build(args: argparse.Namespace) -> int:
+    from chainkpi.publish import build
 
     workspace = Workspace.from_env()
-    workspace.ensure()
-    written = generate(workspace.inbox, scale=args.scale, seed=args.seed)
-    print(f"演示台账已生成 {len(written)} 个文件 → {workspace.inbox}")
-    code = cmd_ingest(argparse.Namespace(paths=[workspace.inbox], report=None, quiet=False))
-    if code != 0:
-        return code
+    if not args.quiet:
+        print("构建数据仓库 (dbt build)…", flush=True)
+    echo = None if args.quiet else (lambda line: print("  " + line, flush=True))
+    result = build(workspace, force=args.force, as_of=args.as_of, echo=echo)
+    if result.skipped:
+        print(f"数据与模型均无变化，已发布的数据仓库仍是最新的 (nothing changed; kept {result.path})")
+        return 0
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items()))
+    print(
+        f"已发布 {result.path}（{result.seconds:.1f} 秒，其中 dbt {result.dbt_seconds:.1f} 秒；{counts}）"
+    )
     return 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "demo": cmd_demo}
+def cmd_demo(args: argparse.Namespace) -> int:
+    from chainkpi.demo import generate
+
+    import shutil
+
+    workspace = Workspace.from_env()
+    workspace.ensure()
+    # The demo ledgers get a folder of their own in the inbox, made anew each time (their
+    # names carry today's date); an office's real files beside it are never touched.
+    demo_inbox = workspace.inbox / "demo"
+    shutil.rmtree(demo_inbox, ignore_errors=True)
+    written = generate(demo_inbox, scale=args.scale, seed=args.seed)
+    print(f"演示台账已生成 {len(written)} 个文件 → {demo_inbox}")
+    code = cmd_ingest(argparse.Namespace(paths=[demo_inbox], report=None, quiet=False))
+    if code != 0:
+        return code
+    return cmd_build(argparse.Namespace(force=False, as_of=None, quiet=False))
+
+
+COMMANDS = {"ingest": cmd_ingest, "build": cmd_build, "demo": cmd_demo}
 
 
 def main(argv: list[str] | None = None) -> int:

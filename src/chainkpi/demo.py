@@ -403,7 +403,7 @@ _ADVANCE = {
     "signed": ("started", 0.82, 30, 200),
     "started": ("producing", 0.65, 120, 420),
 }
-_DROP = {"reserve": 0.08, "negotiating": 0.14, "signed": 0.07}
+_DROP = {"reserve": 0.05, "negotiating": 0.1, "signed": 0.06}
 
 
 def _project_events(rng: random.Random, created: date) -> list[tuple[str, date]]:
@@ -539,7 +539,7 @@ def _make_leads(ctx: _Ctx, projects: list[_Project]) -> dict[int, list[dict[str,
     start = date(FIRST_YEAR, 1, 1)
     leads: list[dict[str, object]] = []
     for project in projects:
-        if rng.random() >= 0.6:
+        if rng.random() >= 0.45:  # a little under half the projects came in through a recorded lead
             project.channel = str(_pick(rng, _LEAD_CHANNELS)) if rng.random() < 0.7 else None
             continue
         project.channel = str(_pick(rng, _LEAD_CHANNELS))
@@ -561,13 +561,14 @@ def _make_leads(ctx: _Ctx, projects: list[_Project]) -> dict[int, list[dict[str,
             }
         )
     for year in ctx.years:
-        for _ in range(ctx.count(80, year)):
+        for _ in range(ctx.count(100, year)):
             leads.append(_open_lead(ctx, rng, ctx.day_in(rng, year)))
     by_year: dict[int, list[dict[str, object]]] = {}
     # Stable sort: ties keep generation order, so IDs are deterministic.
-    for lead in sorted(leads, key=lambda x: x["first_contact_date"]):  # type: ignore[arg-type,return-value]
-        year_leads = by_year.setdefault(lead["first_contact_date"].year, [])  # type: ignore[union-attr]
-        lead["lead_id"] = f"XS-{lead['first_contact_date'].year}-{len(year_leads) + 1:04d}"  # type: ignore[union-attr]
+    for lead in sorted(leads, key=lambda x: str(x["first_contact_date"])):
+        year = int(str(lead["first_contact_date"])[:4])
+        year_leads = by_year.setdefault(year, [])
+        lead["lead_id"] = f"XS-{year}-{len(year_leads) + 1:04d}"
         project = lead.pop("_project", None)
         if isinstance(project, _Project):
             project.lead_id = str(lead["lead_id"])
@@ -681,7 +682,7 @@ def _make_hires(
             for _ in range(others)
         ]
         rows = [_hire(ctx, rng, year, degree, employers, positions) for degree in degrees]
-        rows.sort(key=lambda r: r["hire_date"])  # type: ignore[arg-type,return-value]
+        rows.sort(key=lambda r: str(r["hire_date"]))  # ISO text sorts as the date does
         for seq, row in enumerate(rows, start=1):
             row["hire_id"] = f"RC-{year}-{seq:05d}"
         by_year[year] = rows

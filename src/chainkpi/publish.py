@@ -1,0 +1,276 @@
+"""`kpi build`: run dbt into a fresh file, and publish it whole by an atomic rename.
+
+    raw_layer.duckdb ──dbt build──▶ build/chainkpi.duckdb ──checks, checkpoint, rename──▶ chainkpi.duckdb
+
+Readers (dashboard, export) open the published file read-only, per query. They never hold
+the file dbt writes, so they never block a build, and a build never shows them a half-built
+warehouse: until the rename they see the old file, after it the new one. A failed or killed
+build leaves the published file as it was. One build at a time (an exclusive lock file).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from chainkpi import __version__
+from chainkpi.errors import PipelineError, UserError
+from chainkpi.settings import PROJECT_ROOT, Workspace
+
+# What dbt reads: a change to any of these is a change to the warehouse.
+DBT_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "seeds", "macros", "snapshots", "tests/dbt")
+
+
+@dataclass
+class BuildResult:
+    published: bool
+    skipped: bool = False
+    seconds: float = 0.0
+    dbt_seconds: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    path: Path | None = None
+
+
+class _BuildLock:
+    """An exclusive, non-blocking lock: a second `kpi build` is refused, not queued."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self) -> _BuildLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = self.path.open("a+")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.handle.close()
+            raise PipelineError(
+                "另一个 kpi build 正在运行，请等它结束后再试 (another build is running)"
+            ) from None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def project_fingerprint(root: Path = PROJECT_ROOT) -> str:
+    digest = hashlib.sha256(__version__.encode())
+    for name in DBT_INPUTS:
+        base = root / name
+        files = sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else [base]
+        for path in files:
+            if path.exists() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def raw_fingerprint(raw_db: Path) -> str:
+    """What the raw layer holds, cheaply: its bookkeeping (append-only, one row per file)."""
+    con = _open_read_only(raw_db, "原始数据层 (raw layer)")
+    try:
+        rows = con.execute(
+            "select load_id, sha256, status, rows_loaded from raw.ingest_files order by load_id"
+        ).fetchall()
+    finally:
+        con.close()
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
+
+
+def _open_read_only(path: Path, what: str) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise PipelineError(f"{what}正被写入（kpi ingest 正在运行？），请稍后再试: {path}") from None
+        raise PipelineError(f"无法打开{what}: {path}: {exc}") from None
+
+
+def published_info(path: Path) -> dict | None:
+    """The published warehouse's build record, or None if there is none or it is unreadable."""
+    if not path.exists():
+        return None
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute(
+            "select built_at, fingerprint, as_of_date from meta.build_info"
+        ).fetchone()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return {"built_at": row[0], "fingerprint": row[1], "as_of_date": row[2]} if row else None
+
+
+def _dbt_args(command: str, workspace: Workspace, target: Path, extra: list[str]) -> list[str]:
+    return [
+        command,
+        "--project-dir", str(PROJECT_ROOT),
+        "--profiles-dir", str(PROJECT_ROOT),
+        "--target-path", str(workspace.home / "dbt" / "target"),
+        "--log-path", str(workspace.logs / "dbt"),
+        *extra,
+    ]  # fmt: skip
+
+
+def run_dbt(
+    args: list[str], env: dict[str, str], echo: Callable[[str], None] | None = None
+):
+    """dbt in this process (its start-up is paid once), printing one line per finished node."""
+    from dbt.cli.main import dbtRunner
+
+    def on_event(event) -> None:
+        if echo and event.info.name in (
+            "LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult",
+            "LogNodeResult", "RunResultError",
+        ):  # fmt: skip
+            echo(event.info.msg)
+
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        return dbtRunner(callbacks=[on_event]).invoke([*args, "--quiet", "--no-use-colors"])
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _summarise(run_result) -> tuple[dict[str, int], list[str], list[tuple]]:
+    counts: dict[str, int] = {}
+    failures: list[str] = []
+    rows: list[tuple] = []
+    for item in getattr(run_result, "results", []) or []:
+        status = str(item.status)
+        counts[status] = counts.get(status, 0) + 1
+        node = item.node
+        rows.append(
+            (
+                node.unique_id,
+                node.resource_type.value if hasattr(node.resource_type, "value") else str(node.resource_type),
+                node.name,
+                status,
+                item.failures,
+                (item.message or "")[:500],
+                float(item.execution_time or 0),
+            )
+        )
+        if status in ("error", "fail"):
+            failures.append(f"{node.resource_type} {node.name}: {status} — {(item.message or '').strip()[:200]}")
+    return counts, failures, rows
+
+
+def _finalise(path: Path, fingerprint: str, as_of: dt.date, results: list[tuple]) -> None:
+    """Make the built file self-contained and record how it was built, then checkpoint it."""
+    con = duckdb.connect(str(path))
+    try:
+        # Staging and intermediate views read the raw layer, which readers never attach:
+        # the published warehouse holds tables only.
+        views = con.execute(
+            "select schema_name, view_name from duckdb_views() where not internal and not temporary"
+        ).fetchall()
+        for schema, view in views:
+            con.execute(f'drop view if exists "{schema}"."{view}"')
+        con.execute("create schema if not exists meta")
+        con.execute(
+            "create or replace table meta.build_info as select ?::timestamp as built_at, "
+            "?::varchar as fingerprint, ?::date as as_of_date, ?::varchar as chainkpi_version",
+            [dt.datetime.now().replace(microsecond=0), fingerprint, as_of, __version__],
+        )
+        con.execute(
+            "create or replace table meta.dbt_results (unique_id varchar, resource_type varchar, "
+            "name varchar, status varchar, failures integer, message varchar, seconds double)"
+        )
+        if results:
+            con.executemany("insert into meta.dbt_results values (?, ?, ?, ?, ?, ?, ?)", results)
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def build(
+    workspace: Workspace | None = None,
+    *,
+    force: bool = False,
+    as_of: dt.date | None = None,
+    echo: Callable[[str], None] | None = None,
+) -> BuildResult:
+    workspace = workspace or Workspace.from_env()
+    started = time.perf_counter()
+    if not workspace.raw_db.exists():
+        raise UserError(f"还没有导入任何台账：请先运行 kpi ingest (no ingested data in {workspace.home})")
+    workspace.ensure()
+    build_dir = workspace.warehouse_dir / "build"
+    with _BuildLock(workspace.warehouse_dir / ".build.lock"):
+        as_of = as_of or dt.date.today()
+        fingerprint = hashlib.sha256(
+            f"{project_fingerprint()}|{raw_fingerprint(workspace.raw_db)}|{as_of}".encode()
+        ).hexdigest()
+        current = published_info(workspace.published_db)
+        if not force and current and current["fingerprint"] == fingerprint:
+            return BuildResult(published=False, skipped=True, seconds=time.perf_counter() - started,
+                               path=workspace.published_db)  # fmt: skip
+
+        # A killed build leaves its file behind: it was never published, start clean.
+        shutil.rmtree(build_dir, ignore_errors=True)
+        build_dir.mkdir(parents=True)
+        # Same file name as the published one, so DuckDB's catalog name is the same in both.
+        target = build_dir / workspace.published_db.name
+        env = {
+            "CHAINKPI_BUILD_DB": str(target),
+            "CHAINKPI_RAW_DB": str(workspace.raw_db),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        }
+        dbt_started = time.perf_counter()
+        outcome = run_dbt(
+            _dbt_args("build", workspace, target, ["--vars", json.dumps({"as_of_date": as_of.isoformat()})]),
+            env,
+            echo,
+        )
+        dbt_seconds = time.perf_counter() - dbt_started
+        counts, failures, rows = _summarise(outcome.result)
+        if not outcome.success:
+            if outcome.exception is not None and not failures:
+                failures.append(f"{type(outcome.exception).__name__}: {str(outcome.exception)[:500]}")
+            shutil.rmtree(build_dir, ignore_errors=True)
+            raise PipelineError(
+                "dbt build 未通过，已发布的数据仓库保持不变 (build failed; the published warehouse is "
+                "unchanged): " + "; ".join(failures[:5])
+            )
+        _finalise(target, fingerprint, as_of, rows)
+        _fsync(target)
+        os.replace(target, workspace.published_db)
+        _fsync(workspace.warehouse_dir)
+        shutil.rmtree(build_dir, ignore_errors=True)
+    return BuildResult(
+        published=True,
+        seconds=time.perf_counter() - started,
+        dbt_seconds=dbt_seconds,
+        counts=counts,
+        path=workspace.published_db,
+    )
