@@ -135,16 +135,23 @@ def run_dbt(
     from dbt.cli.main import dbtRunner
 
     def on_event(event) -> None:
-        if echo and event.info.name in (
-            "LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult",
-            "LogNodeResult", "RunResultError",
-        ):  # fmt: skip
+        # Models and seeds as they finish (the progress of a long build); tests only when
+        # they do not pass — a passing test is the normal case and would drown the rest.
+        name = event.info.name
+        if echo is None:
+            return
+        if name in ("LogModelResult", "LogSeedResult", "LogSnapshotResult"):
+            echo(event.info.msg)
+        elif name == "LogTestResult" and getattr(event.data, "status", "pass") != "pass":
             echo(event.info.msg)
 
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
     try:
-        return dbtRunner(callbacks=[on_event]).invoke([*args, "--quiet", "--no-use-colors"])
+        # dbt's own console output off (its file log keeps everything); we print what matters.
+        return dbtRunner(callbacks=[on_event]).invoke(
+            [*args, "--log-level", "none", "--log-level-file", "info", "--no-use-colors"]
+        )
     finally:
         for key, value in saved.items():
             if value is None:

@@ -1,0 +1,364 @@
+"""`kpi build`: the KPI arithmetic of kpis.md end to end, and publishing that readers can trust.
+
+Small hand-made ledgers go through the real ingest and the real `dbt build`; the KPI progress
+mart must hold the numbers worked out by hand below.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from chainkpi.errors import PipelineError, UserError
+from chainkpi.ingest.pipeline import ingest
+from chainkpi.publish import build
+from chainkpi.settings import PROJECT_ROOT
+from tests.ledgers import rows_of, write_csv
+
+KPI = str(Path(sys.executable).with_name("kpi"))
+AS_OF = dt.date(2026, 1, 15)
+
+
+def hand_made_ledgers(inbox: Path) -> None:
+    write_csv(inbox / "talent_hires_2025.csv", rows_of(
+        "talent_hires",
+        {"学历": "博士", "所属产业链": "NE", "引进日期": "2025-03-31", "是否回引本土人才": "是", "对应岗位编号": "T001"},
+        {"学历": "博士后", "所属产业链": "", "引进日期": "2025-04-01"},
+        {"学历": "硕士", "所属产业链": "NE", "引进日期": "2025-01-15", "对应岗位编号": "T404"},
+        {"学历": "博士", "所属产业链": "SEMI", "引进日期": "2025-12-31"},
+        {"学历": "博士", "所属产业链": "NE", "引进日期": "2024-12-31"},
+    ))  # fmt: skip
+    write_csv(inbox / "talent_catalogue_2025.csv", rows_of(
+        "talent_catalogue",
+        {"所属产业链": "NE", "需求人数": "3", "发布日期": "2025-02-01"},
+        {"所属产业链": "SEMI", "需求人数": "2", "发布日期": "2025-04-10"},
+    ))  # fmt: skip
+    write_csv(inbox / "leader_projects_2025.csv", rows_of(
+        "leader_projects",
+        {"项目级别": "国家级", "所属产业链": "NE", "立项日期": "2025-03-01"},
+        {"项目级别": "省级", "所属产业链": "", "立项日期": "2025-05-05"},
+        {"项目级别": "市级", "所属产业链": "NE", "立项日期": "2025-02-02"},
+    ))  # fmt: skip
+    write_csv(inbox / "projects_2025.csv", rows_of(
+        "projects",
+        {"所属产业链": "NE", "项目阶段": "签约", "签约日期": "2025-03-31", "计划总投资（万元）": "10000"},
+        {"所属产业链": "NE", "项目阶段": "终止", "签约日期": "2025-01-10", "计划总投资（万元）": "9999.99"},
+        {"所属产业链": "NE", "项目阶段": "投产", "签约日期": "2024-11-01", "开工日期": "2025-02-01",
+         "投产日期": "2025-04-02", "计划总投资（万元）": "500"},
+        {"所属产业链": "SEMI", "项目阶段": "开工", "签约日期": "2025-04-01", "开工日期": "2025-04-15",
+         "计划总投资（万元）": "20000"},
+        {"所属产业链": "NE", "项目阶段": "储备", "签约日期": "", "计划总投资（万元）": "800"},
+    ))  # fmt: skip
+    write_csv(inbox / "chain_gaps_2025.csv", rows_of(
+        "chain_gaps",
+        {"所属产业链": "NE", "识别日期": "2025-01-05", "状态": "已补", "补齐日期": "2025-03-15"},
+        {"所属产业链": "NE", "识别日期": "2024-06-01", "状态": "在补"},
+        {"所属产业链": "MAT", "识别日期": "2025-04-01", "状态": "已补", "补齐日期": "2025-06-30"},
+    ))  # fmt: skip
+    write_csv(inbox / "leads_2025.csv", rows_of(
+        "leads",
+        {"所属产业链": "NE", "首次接洽日期": "2025-01-01", "线索状态": "已转化", "转化日期": "2025-02-01",
+         "转化项目编号": "P001"},
+        {"所属产业链": "", "首次接洽日期": "2025-02-01", "线索状态": "跟进中"},
+        {"所属产业链": "NE", "首次接洽日期": "2025-04-01", "线索状态": "新线索"},
+    ))  # fmt: skip
+
+
+# (kpi, chain): (Q1 quarter, Q1 ytd, Q2 quarter, Q2 ytd) for 2025, worked out by hand from
+# the ledgers above.
+EXPECTED = {
+    ("phd_hires", "NE"): (1, 1, 0, 1),  # 31 Mar counts in Q1; the 2024 hire not at all
+    ("phd_hires", "ALL"): (1, 1, 1, 2),  # the postdoc of 1 April has no chain: ALL only, Q2
+    ("leader_talent_projects", "NE"): (1, 1, 0, 1),  # 市级 does not count
+    ("leader_talent_projects", "ALL"): (1, 1, 1, 2),
+    ("talent_hires", "NE"): (2, 2, 0, 2),
+    ("talent_hires", "ALL"): (2, 2, 1, 3),
+    ("returnee_hires", "NE"): (1, 1, 0, 1),
+    ("returnee_hires", "ALL"): (1, 1, 0, 1),
+    ("catalogue_headcount", "NE"): (3, 3, 0, 3),
+    ("catalogue_headcount", "ALL"): (3, 3, 2, 5),
+    ("catalogue_hires", "NE"): (1, 1, 0, 1),  # T404 is no catalogue position
+    ("catalogue_hires", "ALL"): (1, 1, 0, 1),
+    ("projects_signed", "NE"): (2, 2, 0, 2),  # the dropped project signed in January counts
+    ("projects_signed", "ALL"): (2, 2, 1, 3),
+    ("signed_investment_wan", "NE"): (Decimal("19999.99"), Decimal("19999.99"), 0, Decimal("19999.99")),
+    ("signed_investment_wan", "ALL"): (Decimal("19999.99"), Decimal("19999.99"), 20000, Decimal("39999.99")),
+    ("major_projects_signed", "NE"): (1, 1, 0, 1),  # 10000 counts, 9999.99 does not
+    ("major_projects_signed", "ALL"): (1, 1, 1, 2),
+    ("projects_started", "NE"): (1, 1, 0, 1),
+    ("projects_started", "ALL"): (1, 1, 1, 2),
+    ("projects_producing", "NE"): (0, 0, 1, 1),
+    ("projects_producing", "ALL"): (0, 0, 1, 1),
+    ("gaps_identified", "NE"): (1, 1, 0, 1),
+    ("gaps_identified", "ALL"): (1, 1, 1, 2),
+    ("gaps_closed", "NE"): (1, 1, 0, 1),
+    ("gaps_closed", "ALL"): (1, 1, 1, 2),
+    ("leads_new", "NE"): (1, 1, 1, 2),
+    ("leads_new", "ALL"): (2, 2, 1, 3),
+    ("leads_converted", "NE"): (1, 1, 0, 1),
+    ("leads_converted", "ALL"): (1, 1, 0, 1),
+}
+
+
+def seed_targets() -> dict[tuple[int, str, str], Decimal]:
+    with (PROJECT_ROOT / "seeds" / "kpi_targets.csv").open(encoding="utf-8") as handle:
+        return {
+            (int(r["year"]), r["chain_code"], r["kpi_code"]): Decimal(r["annual_target"])
+            for r in csv.DictReader(handle)
+        }
+
+
+def status_by_hand(ytd: Decimal, target: Decimal | None, quarter: int) -> str:
+    if target is None:
+        return "no_target"
+    expected = target * quarter / 4
+    if ytd >= target:
+        return "met"
+    if ytd >= expected:
+        return "on_track"
+    if ytd >= Decimal("0.8") * expected:
+        return "at_risk"
+    return "off_track"
+
+
+def published_rows(workspace, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(workspace.published_db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """One real ingest + dbt build of the hand-made ledgers, shared by the arithmetic tests."""
+    from chainkpi.settings import Workspace
+
+    home = tmp_path_factory.mktemp("built")
+    saved = {k: os.environ.get(k) for k in ("CHAINKPI_HOME", "CHAINKPI_SECRET")}
+    os.environ.update(CHAINKPI_HOME=str(home), CHAINKPI_SECRET="test-secret")
+    try:
+        workspace = Workspace.from_env()
+        workspace.ensure()
+        hand_made_ledgers(workspace.inbox)
+        assert ingest(None, workspace).exit_code == 0
+        result = build(workspace, as_of=AS_OF)
+        assert result.published
+        yield workspace
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def test_kpi_progress_matches_the_hand_computed_numbers(built):
+    targets = seed_targets()
+    rows = published_rows(
+        built,
+        """select kpi_code, chain_code, quarter, quarter_actual, ytd_actual, annual_target,
+                  expected_to_date, pct_of_target, status, projected_year_end
+           from main.fct_kpi_progress where year = 2025 and quarter in (1, 2)
+             and chain_code in ('NE', 'ALL')""",
+    )
+    got = {(r[0], r[1], r[2]): r[3:] for r in rows}
+    assert len(got) == len(EXPECTED) * 2
+    for (kpi, chain), (q1, ytd1, q2, ytd2) in EXPECTED.items():
+        for quarter, actual, ytd in ((1, q1, ytd1), (2, q2, ytd2)):
+            q_actual, ytd_actual, target, expected, pct, status, projected = got[(kpi, chain, quarter)]
+            where = f"{kpi}/{chain}/Q{quarter}"
+            assert q_actual == Decimal(actual), where
+            assert ytd_actual == Decimal(ytd), where
+            annual = targets.get((2025, chain, kpi))
+            assert status == status_by_hand(Decimal(ytd), annual, quarter), where
+            assert projected == round(Decimal(ytd) * 4 / quarter, 2), where
+            if annual is None:
+                assert (target, expected, pct) == (None, None, None), where
+            else:
+                assert target == annual, where
+                assert expected == round(annual * quarter / 4, 2), where
+                assert pct == round(Decimal(ytd) / annual, 4), where
+
+
+def test_the_two_stated_targets_give_known_statuses(built):
+    rows = published_rows(
+        built,
+        """select kpi_code, quarter, annual_target, status from main.fct_kpi_progress
+           where year = 2025 and chain_code = 'ALL'
+             and kpi_code in ('phd_hires', 'leader_talent_projects') order by 1, 2""",
+    )
+    assert rows == [
+        ("leader_talent_projects", 1, Decimal(1), "met"),  # 1 national project by March
+        ("leader_talent_projects", 2, Decimal(1), "met"),
+        ("leader_talent_projects", 3, Decimal(1), "met"),
+        ("leader_talent_projects", 4, Decimal(1), "met"),
+        ("phd_hires", 1, Decimal(50), "off_track"),  # 1 of an expected 12.5
+        ("phd_hires", 2, Decimal(50), "off_track"),
+        ("phd_hires", 3, Decimal(50), "off_track"),
+        ("phd_hires", 4, Decimal(50), "off_track"),
+    ]
+
+
+def test_31_december_counts_in_q4_and_all_counts_rows_without_chain(built):
+    rows = published_rows(
+        built,
+        """select chain_code, quarter_actual, ytd_actual from main.fct_kpi_progress
+           where year = 2025 and quarter = 4 and kpi_code = 'phd_hires' order by chain_code""",
+    )
+    assert dict((c, (q, y)) for c, q, y in rows) == {
+        "ALL": (1, 3), "EQUIP": (0, 0), "MAT": (0, 0), "NE": (0, 1), "SEMI": (1, 1),
+    }  # fmt: skip
+
+
+def test_every_quarter_with_data_has_every_chain_and_kpi(built):
+    (count, quarters) = published_rows(
+        built, "select count(*), count(distinct year * 10 + quarter) from main.fct_kpi_progress"
+    )[0]
+    # First event 2024-06-01 (a gap), last 2025-12-31 (a hire): 2024Q2 … 2025Q4 = 7 quarters.
+    assert quarters == 7
+    assert count == 7 * 5 * 15
+
+
+def test_published_warehouse_holds_tables_only_and_its_build_record(built):
+    kinds = published_rows(built, "select distinct table_type from information_schema.tables")
+    assert kinds == [("BASE TABLE",)]
+    (as_of,) = published_rows(built, "select as_of_date from meta.build_info")[0]
+    assert as_of == AS_OF
+    failed = published_rows(built, "select count(*) from meta.dbt_results where status in ('fail', 'error')")
+    assert failed == [(0,)]
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def published(workspace):
+    hand_made_ledgers(workspace.inbox)
+    ingest(None, workspace)
+    build(workspace, as_of=AS_OF)
+    return workspace
+
+
+def test_nothing_changed_means_no_rebuild(published):
+    before = _digest(published.published_db)
+    again = build(published, as_of=AS_OF)
+    assert again.skipped and not again.published
+    assert _digest(published.published_db) == before
+    # A new ledger is a change.
+    write_csv(published.inbox / "leads_more.csv", rows_of("leads", {"企业名称": "新公司", "线索编号": "L900"}))
+    ingest(None, published)
+    assert build(published, as_of=AS_OF).published
+
+
+def test_a_failed_build_leaves_the_published_warehouse_as_it_was(published):
+    before = _digest(published.published_db)
+    con = duckdb.connect(str(published.raw_db))
+    con.execute("alter table raw.projects drop column stage")
+    con.close()
+    with pytest.raises(PipelineError, match="unchanged"):
+        build(published, as_of=AS_OF, force=True)
+    assert _digest(published.published_db) == before
+    assert not (published.warehouse_dir / "build").exists()
+
+
+def test_build_before_any_ingest_is_a_clear_user_error(workspace):
+    with pytest.raises(UserError, match="kpi ingest"):
+        build(workspace)
+    done = subprocess.run([KPI, "build"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().count("\n") == 0
+
+
+def _start_build(*extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [KPI, "build", "--force", "--as-of", AS_OF.isoformat(), *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+
+
+def _wait_for(condition, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        time.sleep(0.05)
+
+
+def test_a_killed_build_leaves_the_published_warehouse_unchanged(published):
+    before = _digest(published.published_db)
+    building = _start_build()
+    target = published.warehouse_dir / "build" / published.published_db.name
+    # Kill it while dbt is writing the new file.
+    _wait_for(lambda: target.exists() and target.stat().st_size > 0)
+    time.sleep(1.0)
+    os.killpg(building.pid, signal.SIGKILL)
+    building.wait()
+    assert _digest(published.published_db) == before
+    con = duckdb.connect(str(published.published_db), read_only=True)
+    assert con.execute("select count(*) from main.fct_kpi_progress").fetchone()[0] > 0
+    con.close()
+    assert build(published, as_of=AS_OF, force=True).published
+
+
+def test_a_second_build_while_one_runs_is_refused(published):
+    first = _start_build()
+    try:
+        _wait_for(lambda: (published.warehouse_dir / "build").exists())
+        second = subprocess.run(
+            [KPI, "build", "--force"], capture_output=True, text=True, timeout=120
+        )
+        assert second.returncode == 1
+        assert "另一个 kpi build 正在运行" in second.stderr and "Traceback" not in second.stderr
+    finally:
+        out, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
+
+
+READER = """
+import os, sys, time, duckdb
+path, stop, limit = sys.argv[1], sys.argv[2], float(sys.argv[3])
+queries = errors = 0
+deadline = time.monotonic() + limit
+while not os.path.exists(stop) and time.monotonic() < deadline:
+    try:
+        con = duckdb.connect(path, read_only=True)
+        con.execute("select count(*), sum(ytd_actual) from main.fct_kpi_progress").fetchall()
+        con.close()
+        queries += 1
+    except Exception as exc:
+        errors += 1
+        print(repr(exc), file=sys.stderr)
+print(queries, errors)
+"""
+
+
+def test_a_reader_querying_throughout_two_builds_sees_no_error(published, tmp_path):
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(published.published_db), str(stop), "600"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        time.sleep(0.5)
+        first = build(published, as_of=AS_OF, force=True)
+        second = build(published, as_of=AS_OF, force=True)
+        assert first.published and second.published
+    finally:
+        stop.touch()
+        out, err = reader.communicate(timeout=60)
+    queries, errors = map(int, out.split())
+    assert errors == 0, err
+    assert queries > 10
