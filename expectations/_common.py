@@ -10,9 +10,7 @@ from chainkpi.ingest.schema import AMOUNT, CHAIN, CHAINS, CODE_LISTS, COUNT, ENU
 def contract_expectations(dataset: Dataset) -> list[gxe.Expectation]:
     """Required columns, code lists, non-negative amounts, counts ≥ 1, a unique key."""
     rules: list[gxe.Expectation] = [
-        gxe.ExpectColumnValuesToBeUnique(
-            column=dataset.id_column, meta={"rule": "duplicate_key"}
-        )
+        gxe.ExpectColumnValuesToBeUnique(column=dataset.id_column, meta={"rule": "duplicate_key"})
     ]
     for column in dataset.columns:
         if column.required:
@@ -59,7 +57,9 @@ def not_before(later: str, earlier: str) -> gxe.Expectation:
     )
 
 
-def required_when(column: str, condition_column: str, codes: list[str], rule: str) -> gxe.Expectation:
+def required_when(
+    column: str, condition_column: str, codes: list[str], rule: str
+) -> gxe.Expectation:
     """`column` must be given on rows whose `condition_column` is one of `codes`."""
     return gxe.ExpectColumnValuesToNotBeNull(
         column=column,

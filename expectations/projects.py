@@ -8,7 +8,9 @@ def expectations() -> list:
     return [
         *contract_expectations(DATASETS["projects"]),
         # A stage needs the date of the step that reached it.
-        required_when("signed_date", "stage", ["signed", "started", "producing"], "stage_needs_date"),
+        required_when(
+            "signed_date", "stage", ["signed", "started", "producing"], "stage_needs_date"
+        ),
         required_when("started_date", "stage", ["started", "producing"], "stage_needs_date"),
         required_when("producing_date", "stage", ["producing"], "stage_needs_date"),
         # Dates present must be in order: signed ≤ started ≤ producing.

@@ -54,7 +54,9 @@ KEY_HEADER = {
 }
 
 
-def rows_of(dataset: str, *changes: dict[str, str], count: int | None = None) -> list[dict[str, str]]:
+def rows_of(
+    dataset: str, *changes: dict[str, str], count: int | None = None
+) -> list[dict[str, str]]:
     """Valid rows with distinct keys, each updated by the matching change dict."""
     n = count if count is not None else max(1, len(changes))
     rows = []
@@ -101,7 +103,8 @@ def write_xlsx(
     headers = headers or list(rows[0])
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook = xlsxwriter.Workbook(
-        str(path), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+        str(path),
+        {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
     )
     sheet = workbook.add_worksheet("台账")
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
@@ -117,7 +120,11 @@ def write_xlsx(
         for c, header in enumerate(headers):
             value = row.get(header, "")
             if isinstance(value, dt.datetime | dt.date):
-                value = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+                value = (
+                    value
+                    if isinstance(value, dt.datetime)
+                    else dt.datetime.combine(value, dt.time())
+                )
                 sheet.write_datetime(r, c, value, date_format)
             elif isinstance(value, int | float) and not isinstance(value, bool):
                 sheet.write_number(r, c, value)

@@ -92,8 +92,18 @@ EXPECTED = {
     ("catalogue_hires", "ALL"): (1, 1, 0, 1),
     ("projects_signed", "NE"): (2, 2, 0, 2),  # the dropped project signed in January counts
     ("projects_signed", "ALL"): (2, 2, 1, 3),
-    ("signed_investment_wan", "NE"): (Decimal("19999.99"), Decimal("19999.99"), 0, Decimal("19999.99")),
-    ("signed_investment_wan", "ALL"): (Decimal("19999.99"), Decimal("19999.99"), 20000, Decimal("39999.99")),
+    ("signed_investment_wan", "NE"): (
+        Decimal("19999.99"),
+        Decimal("19999.99"),
+        0,
+        Decimal("19999.99"),
+    ),
+    ("signed_investment_wan", "ALL"): (
+        Decimal("19999.99"),
+        Decimal("19999.99"),
+        20000,
+        Decimal("39999.99"),
+    ),
     ("major_projects_signed", "NE"): (1, 1, 0, 1),  # 10000 counts, 9999.99 does not
     ("major_projects_signed", "ALL"): (1, 1, 1, 2),
     ("projects_started", "NE"): (1, 1, 0, 1),
@@ -177,7 +187,9 @@ def test_kpi_progress_matches_the_hand_computed_numbers(built):
     assert len(got) == len(EXPECTED) * 2
     for (kpi, chain), (q1, ytd1, q2, ytd2) in EXPECTED.items():
         for quarter, actual, ytd in ((1, q1, ytd1), (2, q2, ytd2)):
-            q_actual, ytd_actual, target, expected, pct, status, projected = got[(kpi, chain, quarter)]
+            q_actual, ytd_actual, target, expected, pct, status, projected = got[
+                (kpi, chain, quarter)
+            ]
             where = f"{kpi}/{chain}/Q{quarter}"
             assert q_actual == Decimal(actual), where
             assert ytd_actual == Decimal(ytd), where
@@ -236,7 +248,9 @@ def test_published_warehouse_holds_tables_only_and_its_build_record(built):
     assert kinds == [("BASE TABLE",)]
     (as_of,) = published_rows(built, "select as_of_date from meta.build_info")[0]
     assert as_of == AS_OF
-    failed = published_rows(built, "select count(*) from meta.dbt_results where status in ('fail', 'error')")
+    failed = published_rows(
+        built, "select count(*) from meta.dbt_results where status in ('fail', 'error')"
+    )
     assert failed == [(0,)]
 
 
@@ -258,7 +272,10 @@ def test_nothing_changed_means_no_rebuild(published):
     assert again.skipped and not again.published
     assert _digest(published.published_db) == before
     # A new ledger is a change.
-    write_csv(published.inbox / "leads_more.csv", rows_of("leads", {"企业名称": "新公司", "线索编号": "L900"}))
+    write_csv(
+        published.inbox / "leads_more.csv",
+        rows_of("leads", {"企业名称": "新公司", "线索编号": "L900"}),
+    )
     ingest(None, published)
     assert build(published, as_of=AS_OF).published
 

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-
 from pathlib import Path
 
 import duckdb
@@ -21,7 +20,11 @@ KPI = [str(Path(sys.executable).with_name("kpi"))]
 
 def kpi(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [*KPI, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=300
+        [*KPI, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=300,
     )
 
 
@@ -29,9 +32,12 @@ def test_unusable_files_are_rejected_whole_and_the_others_still_load(workspace, 
     inbox = workspace.inbox
     good = write_csv(inbox / "leads_ok.csv", rows_of("leads"))
     no_dataset = write_csv(inbox / "会议纪要.csv", rows_of("leads", {"企业名称": "另一家"}))
-    no_header = write_csv(
+    write_csv(
         inbox / "projects_missing.csv",
-        [{k: v for k, v in r.items() if k not in ("项目阶段", "投资主体")} for r in rows_of("projects")],
+        [
+            {k: v for k, v in r.items() if k not in ("项目阶段", "投资主体")}
+            for r in rows_of("projects")
+        ],
     )
     empty_xlsx = inbox / "talent_hires_empty.xlsx"
     empty_xlsx.write_bytes(b"")
@@ -67,8 +73,10 @@ def test_files_are_archived_byte_for_byte_with_their_checksum(workspace, raw):
     for original in (path, rejected):
         data = original.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
-        (archive_path,) = raw("select archive_path from raw.ingest_files where sha256 = ?", [sha])[0]
-        archived = open(archive_path, "rb").read()
+        (archive_path,) = raw("select archive_path from raw.ingest_files where sha256 = ?", [sha])[
+            0
+        ]
+        archived = Path(archive_path).read_bytes()
         assert archived == data
         assert oct(os.stat(archive_path).st_mode & 0o777) == "0o600"
     assert oct(workspace.archive.stat().st_mode & 0o777) == "0o700"
@@ -89,15 +97,22 @@ def test_reingesting_identical_bytes_changes_nothing(workspace, raw):
 
 
 def test_a_later_run_replaces_rows_by_key_and_keeps_the_history(workspace, raw):
-    write_csv(workspace.inbox / "projects_2025H1.csv", rows_of("projects", {"项目阶段": "洽谈", "签约日期": ""}, {}))
+    write_csv(
+        workspace.inbox / "projects_2025H1.csv",
+        rows_of("projects", {"项目阶段": "洽谈", "签约日期": ""}, {}),
+    )
     ingest(None, workspace)
     later = workspace.home / "later"
     write_csv(
         later / "projects_2025H2.csv",
-        rows_of("projects", {"项目阶段": "开工", "签约日期": "2025-07-01", "开工日期": "2025-08-01"}),
+        rows_of(
+            "projects", {"项目阶段": "开工", "签约日期": "2025-07-01", "开工日期": "2025-08-01"}
+        ),
     )
     ingest([later], workspace)
-    history = raw("select project_id, stage, _load_id from raw.projects order by project_id, _load_id")
+    history = raw(
+        "select project_id, stage, _load_id from raw.projects order by project_id, _load_id"
+    )
     assert history == [("P001", "negotiating", 1), ("P001", "started", 2), ("P002", "signed", 1)]
     current = raw(
         """select project_id, stage from (
@@ -122,9 +137,14 @@ def test_unresolved_references_are_kept_with_a_warning(workspace, raw):
         workspace.inbox / "projects_1.csv",
         rows_of("projects", {"对应缺口编号": "G001", "线索编号": "L404"}, {"对应缺口编号": "G999"}),
     )
-    write_csv(workspace.inbox / "talent_hires_1.csv", rows_of("talent_hires", {"对应岗位编号": "T404"}))
+    write_csv(
+        workspace.inbox / "talent_hires_1.csv", rows_of("talent_hires", {"对应岗位编号": "T404"})
+    )
     result = ingest(None, workspace)
-    warnings = {f.file: [(w["row"], w["column"], w["value"], w["rule"]) for w in f.warnings] for f in result.files}
+    warnings = {
+        f.file: [(w["row"], w["column"], w["value"], w["rule"]) for w in f.warnings]
+        for f in result.files
+    }
     # leads_1 refers to P001, which arrives later in the same run: resolved.
     assert warnings["leads_1.csv"] == []
     assert warnings["chain_gaps_1.csv"] == []
@@ -175,8 +195,14 @@ def _clear_forms(name: str, id_number: str, phone: str) -> list[str]:
 
 def test_personal_data_never_reaches_the_warehouse_the_report_or_the_log(workspace, tmp_path):
     # One file loads; one row is rejected *because* of a personal column; one xlsx too.
-    write_csv(workspace.inbox / "talent_hires_a.csv", _hires_with_people({"学历": "院士"}), encoding="gb18030")
-    write_xlsx(workspace.inbox / "人才引进2025.xlsx", _hires_with_people(), title_rows=["人才引进台账"])
+    write_csv(
+        workspace.inbox / "talent_hires_a.csv",
+        _hires_with_people({"学历": "院士"}),
+        encoding="gb18030",
+    )
+    write_xlsx(
+        workspace.inbox / "人才引进2025.xlsx", _hires_with_people(), title_rows=["人才引进台账"]
+    )
     report_path = tmp_path / "report.json"
     done = kpi("ingest", "--report", str(report_path))
     assert done.returncode == 0, done.stderr
@@ -239,7 +265,9 @@ def test_cli_exit_codes_report_and_one_line_errors(workspace, tmp_path):
         "file", "sha256", "dataset", "status", "rows_read", "rows_loaded", "rows_rejected",
         "errors", "rejected_rows", "warnings",
     ]  # fmt: skip
-    assert entries[0]["rejected_rows"] == [{"row": 2, "column": "status", "value": "乱填", "rule": "not_in_code_list"}]
+    assert entries[0]["rejected_rows"] == [
+        {"row": 2, "column": "status", "value": "乱填", "rule": "not_in_code_list"}
+    ]
     assert entries[0]["rows_read"] == 2 and entries[0]["rows_loaded"] == 1
 
     (workspace.inbox / "unknown.csv").write_text("a,b\n1,2\n", encoding="utf-8")
@@ -276,7 +304,9 @@ def test_a_second_ingest_while_one_holds_the_raw_layer_is_refused_cleanly(worksp
 
 
 @pytest.mark.parametrize("interrupt_after", [1, 2])
-def test_an_interrupted_run_loses_and_doubles_nothing_when_run_again(workspace, raw, interrupt_after):
+def test_an_interrupted_run_loses_and_doubles_nothing_when_run_again(
+    workspace, raw, interrupt_after
+):
     for i in range(3):
         write_csv(workspace.inbox / f"leads_{i}.csv", rows_of("leads", {"企业名称": f"公司{i}"}))
 
@@ -294,7 +324,7 @@ def test_an_interrupted_run_loses_and_doubles_nothing_when_run_again(workspace, 
         ingest(None, workspace, progress=progress)
     assert raw("select count(*) from raw.leads") == [(interrupt_after,)]
     again = ingest(None, workspace)
-    assert [f.status for f in again.files] == ["already_ingested"] * interrupt_after + ["loaded"] * (
-        3 - interrupt_after
-    )
+    assert [f.status for f in again.files] == ["already_ingested"] * interrupt_after + [
+        "loaded"
+    ] * (3 - interrupt_after)
     assert raw("select count(*), count(distinct _source_file) from raw.leads") == [(3, 3)]

@@ -44,7 +44,10 @@ def test_xlsx_datetime_cell_ignores_the_time_part(workspace, raw):
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk"])
 def test_reads_csv_in_every_office_encoding(workspace, raw, encoding):
     path = write_csv(
-        workspace.inbox / "leads_2025.csv", rows_of("leads"), encoding=encoding, title="招商线索台账"
+        workspace.inbox / "leads_2025.csv",
+        rows_of("leads"),
+        encoding=encoding,
+        title="招商线索台账",
     )
     _load_one(workspace, path)
     assert raw("select company, chain from raw.leads") == [("某某半导体公司", "SEMI")]
@@ -127,31 +130,53 @@ def test_header_is_found_within_the_first_ten_rows_only(workspace):
 def test_cells_are_trimmed_and_nfkc_normalised(workspace, raw):
     rows = rows_of(
         "talent_catalogue",
-        {"需求人数": "１２", "发布日期": "２０２５－０３－０１", "岗位编号": " Ｔ１ ", "用人单位": "  某公司\t"},
+        {
+            "需求人数": "１２",
+            "发布日期": "２０２５－０３－０１",
+            "岗位编号": " Ｔ１ ",
+            "用人单位": "  某公司\t",
+        },
     )
     path = write_csv(workspace.inbox / "talent_catalogue_fw.csv", rows)
     _load_one(workspace, path)
-    assert raw("select position_id, employer, headcount, published_date from raw.talent_catalogue") == [
-        ("T1", "某公司", 12, dt.date(2025, 3, 1))
-    ]
+    assert raw(
+        "select position_id, employer, headcount, published_date from raw.talent_catalogue"
+    ) == [("T1", "某公司", 12, dt.date(2025, 3, 1))]
 
 
 @pytest.mark.parametrize(
     "text",
-    ["2025-03-15", "2025/3/15", "2025.3.15", "2025年3月15日", "2025-03-15 00:00:00", "2025/03/15 8:30"],
+    [
+        "2025-03-15",
+        "2025/3/15",
+        "2025.3.15",
+        "2025年3月15日",
+        "2025-03-15 00:00:00",
+        "2025/03/15 8:30",
+    ],
 )
 def test_every_date_spelling_is_accepted(workspace, raw, text):
-    path = write_csv(workspace.inbox / "leader_projects_d.csv", rows_of("leader_projects", {"立项日期": text}))
+    path = write_csv(
+        workspace.inbox / "leader_projects_d.csv", rows_of("leader_projects", {"立项日期": text})
+    )
     _load_one(workspace, path)
     assert raw("select approved_date from raw.leader_projects") == [(dt.date(2025, 3, 15),)]
 
 
 @pytest.mark.parametrize(
     ("text", "stored"),
-    [("1200", "1200.00"), ("1,200", "1200.00"), ("1200.5", "1200.50"), ("12,345,678.25", "12345678.25"), ("0", "0.00")],
+    [
+        ("1200", "1200.00"),
+        ("1,200", "1200.00"),
+        ("1200.5", "1200.50"),
+        ("12,345,678.25", "12345678.25"),
+        ("0", "0.00"),
+    ],
 )
 def test_every_amount_spelling_is_accepted(workspace, raw, text, stored):
-    path = write_csv(workspace.inbox / "leads_amt.csv", rows_of("leads", {"意向投资（万元）": text}))
+    path = write_csv(
+        workspace.inbox / "leads_amt.csv", rows_of("leads", {"意向投资（万元）": text})
+    )
     _load_one(workspace, path)
     assert raw("select expected_investment_wan from raw.leads") == [(decimal.Decimal(stored),)]
 
@@ -162,7 +187,9 @@ def test_every_amount_spelling_is_accepted(workspace, raw, text, stored):
      ("true", True), ("False", False), ("1", True), ("0", False), ("", False), ("无", False)],
 )  # fmt: skip
 def test_every_bool_spelling_is_accepted_and_missing_is_false(workspace, raw, text, stored):
-    path = write_csv(workspace.inbox / "talent_hires_b.csv", rows_of("talent_hires", {"是否回引本土人才": text}))
+    path = write_csv(
+        workspace.inbox / "talent_hires_b.csv", rows_of("talent_hires", {"是否回引本土人才": text})
+    )
     _load_one(workspace, path)
     assert raw("select local_returnee from raw.talent_hires") == [(stored,)]
 
@@ -176,7 +203,9 @@ def test_every_bool_spelling_is_accepted_and_missing_is_false(workspace, raw, te
      ("新材料产业链", "MAT")],
 )  # fmt: skip
 def test_every_chain_alias_maps_to_its_code(workspace, raw, text, code):
-    path = write_csv(workspace.inbox / "chain_gaps_c.csv", rows_of("chain_gaps", {"所属产业链": text}))
+    path = write_csv(
+        workspace.inbox / "chain_gaps_c.csv", rows_of("chain_gaps", {"所属产业链": text})
+    )
     _load_one(workspace, path)
     assert raw("select chain from raw.chain_gaps") == [(code,)]
 
@@ -199,7 +228,9 @@ def test_enumerations_accept_chinese_and_english_and_store_codes(workspace, raw)
 
 def test_optional_chain_may_be_missing_where_the_dataset_allows(workspace, raw):
     for dataset in ("leads", "talent_hires", "leader_projects"):
-        path = write_csv(workspace.inbox / f"{dataset}_nochain.csv", rows_of(dataset, {"所属产业链": ""}))
+        path = write_csv(
+            workspace.inbox / f"{dataset}_nochain.csv", rows_of(dataset, {"所属产业链": ""})
+        )
         _load_one(workspace, path)
         assert raw(f"select chain from raw.{dataset}") == [(None,)]
 

@@ -140,4 +140,6 @@ def test_a_cell_that_does_not_parse_is_reported_once(workspace):
         workspace.inbox / "talent_hires_x.csv", rows_of("talent_hires", {"引进日期": "昨天"})
     )
     report = ingest([path], workspace).files[0]
-    assert [(r["column"], r["rule"]) for r in report.rejected_rows] == [("hire_date", "invalid_date")]
+    assert [(r["column"], r["rule"]) for r in report.rejected_rows] == [
+        ("hire_date", "invalid_date")
+    ]

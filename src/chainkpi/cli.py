@@ -40,7 +40,9 @@ def _parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="运行 dbt 构建并原子发布数据仓库 (build and publish)")
     build.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
-    build.add_argument("--as-of", type=_date, help="measure stage durations at this date (default today)")
+    build.add_argument(
+        "--as-of", type=_date, help="measure stage durations at this date (default today)"
+    )
     build.add_argument("--quiet", "-q", action="store_true", help="print the result line only")
 
     demo = commands.add_parser("demo", help="生成演示台账、导入并构建 (the newcomer's command)")
@@ -56,7 +58,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     def on_start(count: int) -> None:
         if not args.quiet:
-            print(f"导入 {count} 个文件… (loading validation rules: Great Expectations)", flush=True)
+            print(
+                f"导入 {count} 个文件… (loading validation rules: Great Expectations)", flush=True
+            )
 
     def progress(report) -> None:
         if not args.quiet:
@@ -85,7 +89,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     echo = None if args.quiet else (lambda line: print("  " + line, flush=True))
     result = build(workspace, force=args.force, as_of=args.as_of, echo=echo)
     if result.skipped:
-        print(f"数据与模型均无变化，已发布的数据仓库仍是最新的 (nothing changed; kept {result.path})")
+        print(
+            f"数据与模型均无变化，已发布的数据仓库仍是最新的 (nothing changed; kept {result.path})"
+        )
         return 0
     counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items()))
     print(
@@ -95,9 +101,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from chainkpi.demo import generate
-
     import shutil
+
+    from chainkpi.demo import generate
 
     workspace = Workspace.from_env()
     workspace.ensure()

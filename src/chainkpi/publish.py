@@ -28,7 +28,15 @@ from chainkpi.errors import PipelineError, UserError
 from chainkpi.settings import PROJECT_ROOT, Workspace
 
 # What dbt reads: a change to any of these is a change to the warehouse.
-DBT_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "seeds", "macros", "snapshots", "tests/dbt")
+DBT_INPUTS = (
+    "dbt_project.yml",
+    "profiles.yml",
+    "models",
+    "seeds",
+    "macros",
+    "snapshots",
+    "tests/dbt",
+)
 
 
 @dataclass
@@ -94,7 +102,9 @@ def _open_read_only(path: Path, what: str) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(path), read_only=True)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
-            raise PipelineError(f"{what}正被写入（kpi ingest 正在运行？），请稍后再试: {path}") from None
+            raise PipelineError(
+                f"{what}正被写入（kpi ingest 正在运行？），请稍后再试: {path}"
+            ) from None
         raise PipelineError(f"无法打开{what}: {path}: {exc}") from None
 
 
@@ -128,9 +138,7 @@ def _dbt_args(command: str, workspace: Workspace, target: Path, extra: list[str]
     ]  # fmt: skip
 
 
-def run_dbt(
-    args: list[str], env: dict[str, str], echo: Callable[[str], None] | None = None
-):
+def run_dbt(args: list[str], env: dict[str, str], echo: Callable[[str], None] | None = None):
     """dbt in this process (its start-up is paid once), printing one line per finished node."""
     from dbt.cli.main import dbtRunner
 
@@ -140,9 +148,11 @@ def run_dbt(
         name = event.info.name
         if echo is None:
             return
-        if name in ("LogModelResult", "LogSeedResult", "LogSnapshotResult"):
-            echo(event.info.msg)
-        elif name == "LogTestResult" and getattr(event.data, "status", "pass") != "pass":
+        if (
+            name in ("LogModelResult", "LogSeedResult", "LogSnapshotResult")
+            or name == "LogTestResult"
+            and getattr(event.data, "status", "pass") != "pass"
+        ):
             echo(event.info.msg)
 
     saved = {key: os.environ.get(key) for key in env}
@@ -171,7 +181,9 @@ def _summarise(run_result) -> tuple[dict[str, int], list[str], list[tuple]]:
         rows.append(
             (
                 node.unique_id,
-                node.resource_type.value if hasattr(node.resource_type, "value") else str(node.resource_type),
+                node.resource_type.value
+                if hasattr(node.resource_type, "value")
+                else str(node.resource_type),
                 node.name,
                 status,
                 item.failures,
@@ -180,7 +192,9 @@ def _summarise(run_result) -> tuple[dict[str, int], list[str], list[tuple]]:
             )
         )
         if status in ("error", "fail"):
-            failures.append(f"{node.resource_type} {node.name}: {status} — {(item.message or '').strip()[:200]}")
+            failures.append(
+                f"{node.resource_type} {node.name}: {status} — {(item.message or '').strip()[:200]}"
+            )
     return counts, failures, rows
 
 
@@ -230,7 +244,9 @@ def build(
     workspace = workspace or Workspace.from_env()
     started = time.perf_counter()
     if not workspace.raw_db.exists():
-        raise UserError(f"还没有导入任何台账：请先运行 kpi ingest (no ingested data in {workspace.home})")
+        raise UserError(
+            f"还没有导入任何台账：请先运行 kpi ingest (no ingested data in {workspace.home})"
+        )
     workspace.ensure()
     build_dir = workspace.warehouse_dir / "build"
     with _BuildLock(workspace.warehouse_dir / ".build.lock"):
@@ -255,7 +271,12 @@ def build(
         }
         dbt_started = time.perf_counter()
         outcome = run_dbt(
-            _dbt_args("build", workspace, target, ["--vars", json.dumps({"as_of_date": as_of.isoformat()})]),
+            _dbt_args(
+                "build",
+                workspace,
+                target,
+                ["--vars", json.dumps({"as_of_date": as_of.isoformat()})],
+            ),
             env,
             echo,
         )
@@ -263,7 +284,9 @@ def build(
         counts, failures, rows = _summarise(outcome.result)
         if not outcome.success:
             if outcome.exception is not None and not failures:
-                failures.append(f"{type(outcome.exception).__name__}: {str(outcome.exception)[:500]}")
+                failures.append(
+                    f"{type(outcome.exception).__name__}: {str(outcome.exception)[:500]}"
+                )
             shutil.rmtree(build_dir, ignore_errors=True)
             raise PipelineError(
                 "dbt build 未通过，已发布的数据仓库保持不变 (build failed; the published warehouse is "

@@ -86,9 +86,7 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found += [
-                p
-                for p in path.rglob("*")
-                if p.is_file() and not p.name.startswith((".", "~$"))
+                p for p in path.rglob("*") if p.is_file() and not p.name.startswith((".", "~$"))
             ]
         elif path.is_file():
             found.append(path)
@@ -187,7 +185,9 @@ def ingest_file(
     data = path.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
     dataset = dataset_for_filename(path.stem)
-    report = FileReport(path.name, sha256, dataset.key if dataset else None, "loaded", path=str(path))
+    report = FileReport(
+        path.name, sha256, dataset.key if dataset else None, "loaded", path=str(path)
+    )
     previously = store.seen(sha256)
     if previously == "loaded":
         report.status = "already_ingested"
@@ -196,7 +196,9 @@ def ingest_file(
     table: LedgerTable | None = None
     try:
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            raise UnreadableFile(f"不支持的文件格式 {path.suffix or '(无扩展名)'}：只接受 .xlsx 或 .csv")
+            raise UnreadableFile(
+                f"不支持的文件格式 {path.suffix or '(无扩展名)'}：只接受 .xlsx 或 .csv"
+            )
         if dataset is None:
             raise UnreadableFile(
                 "无法从文件名识别数据集：文件名应以英文键开头（如 projects_2025Q3.csv）"
@@ -232,7 +234,9 @@ def ingest_file(
     rows = _stored_rows(dataset, table, typed, keep, key)
     report.rows_read = len(typed)
     report.rows_loaded = int(keep.sum())
-    report.rejected_rows = [{k: r[k] for k in ("row", "column", "value", "rule")} for r in rejections]
+    report.rejected_rows = [
+        {k: r[k] for k in ("row", "column", "value", "rule")} for r in rejections
+    ]
     report.load_id = store.record_file(
         run_id=run_id, file_name=path.name, sha256=sha256, dataset=dataset, status="loaded",
         rows_read=report.rows_read, rows=rows, rejections=rejections,

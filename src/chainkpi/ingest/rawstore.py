@@ -144,7 +144,16 @@ class RawStore:
                 con.executemany(
                     "insert into raw.ingest_rejections values (?, ?, ?, ?, ?, ?, ?, ?)",
                     [
-                        [load_id, file_name, sha256, r["row"], r["column"], r["value"], r["rule"], r["message"]]
+                        [
+                            load_id,
+                            file_name,
+                            sha256,
+                            r["row"],
+                            r["column"],
+                            r["value"],
+                            r["rule"],
+                            r["message"],
+                        ]
                         for r in rejections
                     ],
                 )
@@ -201,12 +210,23 @@ class RawStore:
             found += [(row, column.key, value) for row, value in rows]
         return sorted(found)
 
-    def record_warnings(self, load_id: int, file_name: str, sha256: str, warnings: list[dict]) -> None:
+    def record_warnings(
+        self, load_id: int, file_name: str, sha256: str, warnings: list[dict]
+    ) -> None:
         if warnings:
             self.con.executemany(
                 "insert into raw.ingest_warnings values (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    [load_id, file_name, sha256, w["row"], w["column"], w["value"], w["rule"], w["message"]]
+                    [
+                        load_id,
+                        file_name,
+                        sha256,
+                        w["row"],
+                        w["column"],
+                        w["value"],
+                        w["rule"],
+                        w["message"],
+                    ]
                     for w in warnings
                 ],
             )

@@ -35,7 +35,9 @@ def read_grid(path: Path, data: bytes) -> Grid:
         return _read_xlsx(data)
     if suffix == ".csv":
         return _read_csv(data)
-    raise UnreadableFile(f"不支持的文件格式 {suffix or '(无扩展名)'}：只接受 .xlsx 或 .csv (unsupported format)")
+    raise UnreadableFile(
+        f"不支持的文件格式 {suffix or '(无扩展名)'}：只接受 .xlsx 或 .csv (unsupported format)"
+    )
 
 
 def _cell_text(value: object) -> str | None:
@@ -76,7 +78,9 @@ def _read_xlsx(data: bytes) -> Grid:
     except UnreadableFile:
         raise
     except Exception as exc:  # calamine raises several types for broken archives
-        raise UnreadableFile(f"无法读取 Excel 文件 (unreadable xlsx): {type(exc).__name__}") from None
+        raise UnreadableFile(
+            f"无法读取 Excel 文件 (unreadable xlsx): {type(exc).__name__}"
+        ) from None
     rows = [[_cell_text(v) for v in row] for row in values]
     return Grid(rows=rows, row_numbers=list(range(1, len(rows) + 1)))
 
@@ -95,7 +99,9 @@ def decode(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError:
-        raise UnreadableFile("无法识别文件编码：既不是 UTF-8 也不是 GB18030 (unknown encoding)") from None
+        raise UnreadableFile(
+            "无法识别文件编码：既不是 UTF-8 也不是 GB18030 (unknown encoding)"
+        ) from None
 
 
 def _read_csv(data: bytes) -> Grid:

@@ -9,18 +9,37 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # Value types of inputs.md. Enumerations are `enum` with a code list below.
-TEXT, DATE, AMOUNT, COUNT, BOOL, CHAIN, ENUM = "text", "date", "amount", "count", "bool", "chain", "enum"
+TEXT, DATE, AMOUNT, COUNT, BOOL, CHAIN, ENUM = (
+    "text",
+    "date",
+    "amount",
+    "count",
+    "bool",
+    "chain",
+    "enum",
+)
 
 # Cells holding only one of these (after trimming and NFKC) are missing values.
 MISSING_TOKENS = frozenset({"", "-", "—", "/", "无"})
 
 CHAINS: dict[str, tuple[str, ...]] = {
     "NE": ("新能源", "新能源产业链", "New energy"),
-    "SEMI": ("半导体和电子信息", "半导体与电子信息", "半导体", "电子信息", "半导体和电子信息产业链"),
+    "SEMI": (
+        "半导体和电子信息",
+        "半导体与电子信息",
+        "半导体",
+        "电子信息",
+        "半导体和电子信息产业链",
+    ),
     "EQUIP": ("先进装备制造", "装备制造", "先进装备制造产业链"),
     "MAT": ("新材料", "新材料产业链"),
 }
-CHAIN_NAMES_ZH = {"NE": "新能源", "SEMI": "半导体和电子信息", "EQUIP": "先进装备制造", "MAT": "新材料"}
+CHAIN_NAMES_ZH = {
+    "NE": "新能源",
+    "SEMI": "半导体和电子信息",
+    "EQUIP": "先进装备制造",
+    "MAT": "新材料",
+}
 
 # Code lists: stored code -> (Chinese label, English word). Both labels are accepted on input;
 # the warehouse stores the code.
@@ -244,7 +263,9 @@ DATASETS: dict[str, Dataset] = {
 # Order in which datasets are loaded within one file batch does not matter (files go in name
 # order); references are checked after the whole run, against the current state.
 PERSONAL_COLUMNS = {
-    d.key: [c.key for c in d.columns if c.personal] for d in DATASETS.values() if any(c.personal for c in d.columns)
+    d.key: [c.key for c in d.columns if c.personal]
+    for d in DATASETS.values()
+    if any(c.personal for c in d.columns)
 }
 
 

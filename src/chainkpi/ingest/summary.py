@@ -27,18 +27,24 @@ def file_lines(report: FileReport) -> list[str]:
         value = "" if item["value"] is None else f" “{item['value']}”"
         lines.append(f"      第 {item['row']} 行 {item['column']}{value}: {message(item['rule'])}")
     for item in report.warnings[: max(0, SHOWN_PER_FILE - len(report.rejected_rows))]:
-        lines.append(f"      ! 第 {item['row']} 行 {item['column']} “{item['value']}”: {item['message']}")
+        lines.append(
+            f"      ! 第 {item['row']} 行 {item['column']} “{item['value']}”: {item['message']}"
+        )
     hidden = len(report.rejected_rows) + len(report.warnings) - len(lines) + 1
     if hidden > 0:
         lines.append(f"      …另有 {hidden} 条，详见 --report (more in the JSON report)")
     if report.unknown_columns:
-        lines.append(f"      未识别的列已忽略 (ignored columns): {', '.join(report.unknown_columns)}")
+        lines.append(
+            f"      未识别的列已忽略 (ignored columns): {', '.join(report.unknown_columns)}"
+        )
     return lines
 
 
 def total_line(result: IngestResult) -> str:
     files = result.files
-    count = {s: sum(f.status == s for f in files) for s in ("loaded", "already_ingested", "rejected")}
+    count = {
+        s: sum(f.status == s for f in files) for s in ("loaded", "already_ingested", "rejected")
+    }
     rows_loaded = sum(f.rows_loaded for f in files)
     rows_rejected = sum(len({r["row"] for r in f.rejected_rows}) for f in files)
     warnings = sum(len(f.warnings) for f in files)

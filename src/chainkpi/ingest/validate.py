@@ -81,8 +81,10 @@ def warm_up() -> None:
 def run_suite(dataset: str, frame: pd.DataFrame) -> tuple[list[Failure], list[SuiteOutcome]]:
     if frame.empty:
         return [], []
-    result = _validator().definition(dataset).run(
-        batch_parameters={"dataframe": frame}, result_format=RESULT_FORMAT
+    result = (
+        _validator()
+        .definition(dataset)
+        .run(batch_parameters={"dataframe": frame}, result_format=RESULT_FORMAT)
     )
     failures: list[Failure] = []
     outcomes: list[SuiteOutcome] = []
@@ -96,8 +98,6 @@ def run_suite(dataset: str, frame: pd.DataFrame) -> tuple[list[Failure], list[Su
                 f"{item.exception_info.get('exception_message')}"
             )
         positions = item.result.get("unexpected_index_list") or []
-        outcomes.append(
-            SuiteOutcome(config.type, column, rule, bool(item.success), len(positions))
-        )
+        outcomes.append(SuiteOutcome(config.type, column, rule, bool(item.success), len(positions)))
         failures.extend(Failure(int(p), column, rule) for p in positions)
     return failures, outcomes
