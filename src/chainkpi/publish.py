@@ -163,11 +163,25 @@ def run_dbt(args: list[str], env: dict[str, str], echo: Callable[[str], None] | 
             [*args, "--log-level", "none", "--log-level-file", "info", "--no-use-colors"]
         )
     finally:
+        _release_dbt_duckdb()
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def _release_dbt_duckdb() -> None:
+    """dbt-duckdb keeps its DuckDB instance open for the life of the process; close it, so
+    that this process can write the raw layer or reopen the built file afterwards."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.adapters.factory import reset_adapters
+
+    environment = DuckDBConnectionManager._ENV
+    if environment is not None:
+        environment.close()
+    DuckDBConnectionManager.close_all_connections()
+    reset_adapters()
 
 
 def _summarise(run_result) -> tuple[dict[str, int], list[str], list[tuple]]:

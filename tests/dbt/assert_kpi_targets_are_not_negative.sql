@@ -1,0 +1,19 @@
+-- Every target is "at least" a non-negative amount: returns targets below zero.
+
+with
+
+targets as (
+
+    select * from {{ ref('kpi_targets') }}
+
+),
+
+final as (
+
+    select *
+    from targets
+    where targets.annual_target < 0
+
+)
+
+select * from final
