@@ -246,3 +246,16 @@ def test_blank_lines_between_rows_are_skipped_and_row_numbers_stay_true(workspac
         ("LP001", 2),
         ("LP002", 5),
     ]
+
+
+def test_only_the_first_sheet_of_a_workbook_is_read(workspace, raw):
+    import openpyxl
+
+    path = write_xlsx(workspace.inbox / "leader_projects_sheets.xlsx", rows_of("leader_projects"))
+    book = openpyxl.load_workbook(path)
+    other = book.create_sheet("说明")
+    other.append(list(VALID["leader_projects"]))
+    other.append(["LP999", "不该导入", "国家级", "NE", "X", "2025-01-01"])
+    book.save(path)
+    _load_one(workspace, path)
+    assert raw("select leader_project_id from raw.leader_projects") == [("LP001",)]
