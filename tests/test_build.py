@@ -254,6 +254,20 @@ def test_published_warehouse_holds_tables_only_and_its_build_record(built):
     assert failed == [(0,)]
 
 
+def test_dbt_docs_generate_works_with_lineage_and_exposures(built):
+    import json
+
+    from chainkpi.publish import generate_docs
+
+    page = generate_docs(built)
+    assert page.exists() and page.stat().st_size > 100_000
+    manifest = json.loads((page.parent / "manifest.json").read_text(encoding="utf-8"))
+    exposures = {e["name"]: e["depends_on"]["nodes"] for e in manifest["exposures"].values()}
+    assert any("fct_kpi_progress" in n for nodes in exposures.values() for n in nodes)
+    catalog = json.loads((page.parent / "catalog.json").read_text(encoding="utf-8"))
+    assert any(key.endswith(".fct_kpi_progress") for key in catalog["nodes"])
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

@@ -29,6 +29,13 @@ def _date(text: str):
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from None
 
 
+def _quarter(text: str) -> int:
+    value = text.strip().upper().removeprefix("Q")
+    if value not in {"1", "2", "3", "4"}:
+        raise argparse.ArgumentTypeError(f"quarter must be 1, 2, 3 or 4: {text}")
+    return int(value)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kpi", description="产业链双招双引 KPI 数据仓库 (chainkpi)")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -44,6 +51,19 @@ def _parser() -> argparse.ArgumentParser:
         "--as-of", type=_date, help="measure stage durations at this date (default today)"
     )
     build.add_argument("--quiet", "-q", action="store_true", help="print the result line only")
+
+    export = commands.add_parser("export", help="写出季度目标跟踪报表 (quarterly export)")
+    export.add_argument("--year", type=int, required=True)
+    export.add_argument("--quarter", type=_quarter, required=True, help="1-4 (Q3 also accepted)")
+    export.add_argument("--out", type=Path, required=True, help="folder to write into")
+    export.add_argument("--chain", help="only this chain (NE, SEMI, EQUIP, MAT)")
+    export.add_argument("--lang", choices=["zh", "en"], default="zh", help="header language")
+
+    commands.add_parser("docs", help="生成 dbt 文档与血缘图 (dbt docs, one offline HTML file)")
+
+    serve = commands.add_parser("serve", help="启动看板 (start the dashboard)")
+    serve.add_argument("--port", type=int, help="port (default: Streamlit's, 8501)")
+    serve.add_argument("--address", help="address to listen on (default: Streamlit's)")
 
     demo = commands.add_parser("demo", help="生成演示台账、导入并构建 (the newcomer's command)")
     demo.add_argument("--scale", type=float, default=1.0)
@@ -100,6 +120,52 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from chainkpi.export import write_export
+
+    paths = write_export(
+        Workspace.from_env(), args.year, args.quarter, args.out, chain=args.chain, lang=args.lang
+    )
+    for path in paths:
+        print(f"已写出 {path}")
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from chainkpi.publish import generate_docs
+
+    print(f"文档已生成 (dbt docs) → {generate_docs(Workspace.from_env())}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+    import subprocess
+
+    from chainkpi.settings import PROJECT_ROOT
+
+    workspace = Workspace.from_env()
+    if not workspace.published_db.exists():
+        print(f"提示：还没有发布的数据仓库，看板将提示先运行 kpi build ({workspace.published_db})")
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(PROJECT_ROOT / "dashboards" / "app.py"),
+    ]
+    if args.port:
+        command += ["--server.port", str(args.port)]
+    if args.address:
+        command += ["--server.address", args.address]
+    env = {**os.environ, "CHAINKPI_HOME": str(workspace.home)}
+    # From the project root, so that its .streamlit/config.toml (telemetry off) applies.
+    try:
+        return subprocess.call(command, cwd=PROJECT_ROOT, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     import shutil
 
@@ -116,10 +182,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
     code = cmd_ingest(argparse.Namespace(paths=[demo_inbox], report=None, quiet=False))
     if code != 0:
         return code
-    return cmd_build(argparse.Namespace(force=False, as_of=None, quiet=False))
+    code = cmd_build(argparse.Namespace(force=False, as_of=None, quiet=False))
+    if code != 0:
+        return code
+    from chainkpi.export import latest_complete_quarter
+
+    year, quarter = latest_complete_quarter(workspace)
+    out = workspace.exports / f"{year}Q{quarter}"
+    cmd_export(argparse.Namespace(year=year, quarter=quarter, out=out, chain=None, lang="zh"))
+    print(f"季度报表 ({year}年第{quarter}季度) → {out}")
+    if args.no_serve:
+        print("看板：.venv/bin/kpi serve")
+        return 0
+    return cmd_serve(argparse.Namespace(port=None, address=None))
 
 
-COMMANDS = {"ingest": cmd_ingest, "build": cmd_build, "demo": cmd_demo}
+COMMANDS = {
+    "ingest": cmd_ingest,
+    "build": cmd_build,
+    "export": cmd_export,
+    "docs": cmd_docs,
+    "serve": cmd_serve,
+    "demo": cmd_demo,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

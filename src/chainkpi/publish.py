@@ -318,3 +318,30 @@ def build(
         counts=counts,
         path=workspace.published_db,
     )
+
+
+def generate_docs(workspace: Workspace | None = None) -> Path:
+    """dbt's documentation site (lineage, every model and column) as one offline HTML file.
+
+    dbt reads the catalog from a copy of the published warehouse: it opens its target
+    read-write, and the published file belongs to the readers.
+    """
+    workspace = workspace or Workspace.from_env()
+    if published_info(workspace.published_db) is None:
+        raise UserError("还没有发布的数据仓库：请先运行 kpi build (no published warehouse)")
+    docs_dir = workspace.home / "dbt" / "docs"
+    shutil.rmtree(docs_dir, ignore_errors=True)
+    docs_dir.mkdir(parents=True)
+    copy = docs_dir / workspace.published_db.name
+    shutil.copyfile(workspace.published_db, copy)
+    env = {"CHAINKPI_BUILD_DB": str(copy), "CHAINKPI_RAW_DB": str(workspace.raw_db)}
+    args = [
+        "docs", "generate", "--static",
+        "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT),
+        "--target-path", str(docs_dir), "--log-path", str(workspace.logs / "dbt"),
+    ]  # fmt: skip
+    outcome = run_dbt(args, env)
+    copy.unlink(missing_ok=True)
+    if not outcome.success:
+        raise PipelineError(f"dbt docs generate 失败: {outcome.exception}")
+    return docs_dir / "static_index.html"
