@@ -1,0 +1,225 @@
+"""Read-only SQL against the published warehouse, for the quarterly export.
+
+Each public function opens the published file read-only, runs parameterised queries and
+closes it. `read_export` reads everything one export needs through a single connection, so
+that the CSV and every sheet of the workbook come from the same build even if `kpi build`
+publishes a new warehouse meanwhile.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from chainkpi.errors import PipelineError, UserError
+
+Row = dict[str, object]
+
+# The marts the export reads: a published warehouse without one of them is not one we can use.
+REQUIRED_TABLES = (
+    ("meta", "build_info"),
+    ("main", "fct_kpi_progress"),
+    ("main", "dim_chains"),
+    ("main", "dim_kpis"),
+    ("main", "fct_chain_gap_coverage"),
+    ("main", "fct_project_pipeline"),
+    ("main", "fct_ingest_files"),
+    ("main", "fct_ingest_rejections"),
+)
+
+_RUN_BUILD = "请先运行 kpi build"
+
+
+@contextmanager
+def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The published warehouse, read-only; a missing, empty or broken one is a UserError."""
+    if not path.is_file() or path.stat().st_size == 0:
+        raise UserError(
+            f"还没有发布的数据仓库，{_RUN_BUILD} (no published warehouse at {path}: run kpi build)"
+        )
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise PipelineError(
+                f"数据仓库正被占用，请稍后再试 (warehouse is locked): {path}"
+            ) from None
+        raise _unreadable(path) from None
+    except duckdb.Error:
+        raise _unreadable(path) from None
+    try:
+        present = set(
+            con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+        )
+        missing = [f"{s}.{t}" for s, t in REQUIRED_TABLES if (s, t) not in present]
+        if missing:
+            raise UserError(
+                f"数据仓库不完整（缺少 {', '.join(missing)}），{_RUN_BUILD} "
+                f"(the published warehouse at {path} is incomplete: run kpi build)"
+            )
+        if con.execute("select count(*) from meta.build_info").fetchone()[0] != 1:
+            raise _unreadable(path)
+        yield con
+    finally:
+        con.close()
+
+
+def _unreadable(path: Path) -> UserError:
+    return UserError(
+        f"数据仓库无法读取或已损坏，{_RUN_BUILD} "
+        f"(the published warehouse at {path} is unreadable or corrupt: run kpi build)"
+    )
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[Row]:
+    cursor = con.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    built_at: dt.datetime
+    as_of_date: dt.date
+    fingerprint: str
+    chainkpi_version: str
+
+
+def _build_info(con: duckdb.DuckDBPyConnection) -> BuildInfo:
+    row = _rows(
+        con, "select built_at, as_of_date, fingerprint, chainkpi_version from meta.build_info"
+    )[0]
+    return BuildInfo(**row)
+
+
+def _quarters(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
+    return [
+        (int(y), int(q))
+        for y, q in con.execute(
+            "select distinct year, quarter from main.fct_kpi_progress order by year, quarter"
+        ).fetchall()
+    ]
+
+
+def build_info(path: Path) -> BuildInfo:
+    with connect(path) as con:
+        return _build_info(con)
+
+
+def quarters_with_data(path: Path) -> list[tuple[int, int]]:
+    """(year, quarter) pairs that fct_kpi_progress holds, oldest first."""
+    with connect(path) as con:
+        return _quarters(con)
+
+
+def quarters_and_build_info(path: Path) -> tuple[list[tuple[int, int]], BuildInfo]:
+    with connect(path) as con:
+        return _quarters(con), _build_info(con)
+
+
+@dataclass(frozen=True)
+class ExportData:
+    """Everything one export shows, read from one build of the warehouse."""
+
+    build: BuildInfo
+    chains: list[Row]  # dim_chains rows in display order, limited to the export's chains
+    progress: list[Row]  # fct_kpi_progress for the quarter, chain then KPI order
+    open_gaps: list[Row]
+    pipeline: list[Row]  # chain × stage counts and planned investment
+    projects: list[Row]
+    files: list[Row]
+    rejections: list[Row]  # per file and rule: count and row numbers
+
+
+def read_export(path: Path, year: int, quarter: int, chain_codes: list[str]) -> ExportData:
+    """The export's data for (year, quarter) and the chain codes given (ALL among them or not).
+
+    Raises UserError when the quarter has no rows, naming the quarters that have."""
+    with connect(path) as con:
+        info = _build_info(con)
+        chains = _rows(
+            con,
+            """select chain_code, name_zh, name_en, sort_order, is_district_total
+               from main.dim_chains where list_contains(?, chain_code) order by sort_order""",
+            [chain_codes],
+        )
+        progress = _rows(
+            con,
+            """select progress.*, kpis.is_count, chains.name_zh as chain_name_zh,
+                      chains.name_en as chain_name_en
+               from main.fct_kpi_progress as progress
+               inner join main.dim_kpis as kpis on progress.kpi_code = kpis.kpi_code
+               inner join main.dim_chains as chains on progress.chain_code = chains.chain_code
+               where progress.year = ? and progress.quarter = ?
+                 and list_contains(?, progress.chain_code)
+               order by chains.sort_order, kpis.sort_order""",
+            [year, quarter, chain_codes],
+        )
+        if not progress:
+            available = _quarters(con)
+            have = "、".join(f"{y}Q{q}" for y, q in available) or "（无）"
+            raise UserError(
+                f"{year}年第{quarter}季度没有数据；有数据的季度: {have} "
+                f"({year}Q{quarter} has no data; quarters with data: "
+                f"{', '.join(f'{y}Q{q}' for y, q in available) or 'none'})"
+            )
+        open_gaps = _rows(
+            con,
+            """select gaps.gap_id, gaps.chain_code, gaps.segment, gaps.link_name, gaps.priority,
+                      gaps.identified_date, gaps.status, gaps.days_open, gaps.project_count,
+                      gaps.project_ids, gaps.planned_investment_wan, gaps.lead_count,
+                      gaps.lead_ids, gaps.is_uncovered
+               from main.fct_chain_gap_coverage as gaps
+               inner join main.dim_chains as chains on gaps.chain_code = chains.chain_code
+               where gaps.is_open and list_contains(?, gaps.chain_code)
+               order by chains.sort_order,
+                        case gaps.priority when 'high' then 1 when 'medium' then 2
+                             when 'low' then 3 else 4 end,
+                        gaps.identified_date, gaps.gap_id""",
+            [chain_codes],
+        )
+        pipeline = _rows(
+            con,
+            """select projects.chain_code, projects.stage,
+                      count(*) as project_count,
+                      sum(projects.planned_investment_wan) as planned_investment_wan
+               from main.fct_project_pipeline as projects
+               where list_contains(?, projects.chain_code)
+               group by projects.chain_code, projects.stage""",
+            [chain_codes],
+        )
+        projects = _rows(
+            con,
+            """select projects.project_id, projects.project_name, projects.chain_code,
+                      projects.project_type, projects.segment, projects.investor,
+                      projects.stage, projects.stage_sort_order,
+                      projects.planned_investment_wan, projects.capital_in_place_wan,
+                      projects.signed_date, projects.started_date, projects.producing_date,
+                      projects.gap_id, projects.days_in_stage, projects.is_stuck_over_90_days
+               from main.fct_project_pipeline as projects
+               inner join main.dim_chains as chains on projects.chain_code = chains.chain_code
+               where list_contains(?, projects.chain_code)
+               order by chains.sort_order, projects.stage_sort_order, projects.project_id""",
+            [chain_codes],
+        )
+        files = _rows(
+            con,
+            """select load_id, file_name, dataset, ingested_at, load_status, rows_read,
+                      rows_loaded, rows_rejected, warning_count
+               from main.fct_ingest_files order by load_id""",
+        )
+        rejections = _rows(
+            con,
+            """select load_id, file_name, dataset, column_name, rule_name,
+                      count(*) as row_count,
+                      list(sheet_row_number order by sheet_row_number) as row_numbers
+               from main.fct_ingest_rejections
+               group by load_id, file_name, dataset, column_name, rule_name
+               order by load_id, min(sheet_row_number), column_name, rule_name""",
+        )
+    return ExportData(info, chains, progress, open_gaps, pipeline, projects, files, rejections)

@@ -1,0 +1,496 @@
+"""`target_tracking_{Y}Q{q}.xlsx`: the report that goes up the hierarchy.
+
+Sheets: 汇总 (every KPI × chain: YTD, target, coloured status), one sheet per chain, 产业链缺口
+(open gaps), 项目阶段 (chain × stage), 项目清单, 数据质量 (files ingested), 拒收明细 (rejected
+rows per file and rule). Each sheet opens with the period and when the warehouse was built,
+has its header frozen, columns sized to their content (CJK characters count double), numbers
+as numbers, dates as dates, percentages with a % format.
+
+Ledger text is hostile: every text cell is written with write_string (never a formula, a URL
+or a number guessed from text), so `=HYPERLINK(…)`, `+1`, `@cmd` and `44030519900101123X` stay
+exactly the text they were. The marts hold no personal data in clear and nothing here joins
+any: hires appear only as counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from chainkpi.export import labels as L
+from chainkpi.export.queries import ExportData, Row
+
+STAGES = ("reserve", "negotiating", "signed", "started", "producing", "dropped")
+
+HEADER_FILL = "#1F4E78"
+BORDER_COLOUR = "#BFBFBF"
+TOTAL_FILL = "#F2F2F2"
+MIN_WIDTH, MAX_WIDTH = 6, 48
+FIRST_TABLE_ROW = 4  # title, build line, note, blank; then the header
+
+
+def display_width(value: str) -> int:
+    """Columns a text takes in Excel: CJK (wide and full-width) characters count as two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in value)
+
+
+class _Formats:
+    """One xlsxwriter Format per distinct set of properties (the workbook keeps them all)."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook):
+        self.workbook = workbook
+        self.cache: dict[tuple, object] = {}
+
+    def get(self, **props: object):
+        key = tuple(sorted(props.items()))
+        if key not in self.cache:
+            self.cache[key] = self.workbook.add_format(props)
+        return self.cache[key]
+
+    def cell(self, num_format: str | None = None, **props: object):
+        base = {"border": 1, "border_color": BORDER_COLOUR, "valign": "vcenter"}
+        if num_format:
+            base["num_format"] = num_format
+        base.update(props)
+        return self.get(**base)
+
+
+NUM_FORMATS = {
+    "int": "#,##0",
+    "amount": "#,##0.00",
+    "decimal": "#,##0.00",
+    "pct": "0.0%",
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm",
+}
+
+
+class _Sheet:
+    """A worksheet with a title block, a frozen header and columns as wide as their content."""
+
+    def __init__(self, book: _Book, name: str, title: str, note: str | None = None):
+        self.book = book
+        self.ws: Worksheet = book.workbook.add_worksheet(name)
+        self.widths: dict[int, int] = defaultdict(lambda: MIN_WIDTH)
+        fmt = book.formats
+        self.ws.write_string(0, 0, title, fmt.get(bold=True, font_size=14))
+        self.ws.set_row(0, 24)
+        self.ws.write_string(1, 0, book.build_line, fmt.get(font_color="#595959", italic=True))
+        if note:
+            self.ws.write_string(2, 0, note, fmt.get(font_color="#595959"))
+        self.ws.hide_gridlines(2)
+        self.ws.set_landscape()
+        self.ws.set_paper(9)  # A4
+        self.ws.fit_to_pages(1, 0)
+        self.ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+        self.ws.set_footer("&C&P / &N")
+
+    def _fit(self, col: int, width: int) -> None:
+        self.widths[col] = max(self.widths[col], min(MAX_WIDTH, width + 2))
+
+    def header(self, row: int, col: int, label: str, last_col: int | None = None) -> None:
+        fmt = self.book.formats.cell(
+            bold=True, font_color="#FFFFFF", bg_color=HEADER_FILL, align="center", text_wrap=True
+        )
+        if last_col is not None and last_col > col:
+            self.ws.merge_range(row, col, row, last_col, label, fmt)
+            return
+        self.ws.write_string(row, col, label, fmt)
+        self._fit(col, display_width(label))
+
+    def text(self, row: int, col: int, value: object, **props: object) -> None:
+        fmt = self.book.formats.cell(**props)
+        if value is None or value == "":
+            self.ws.write_blank(row, col, None, fmt)
+            return
+        value = str(value)
+        self.ws.write_string(row, col, value, fmt)  # never a formula, URL or number
+        self._fit(col, display_width(value))
+
+    def number(self, row: int, col: int, value: object, kind: str, **props: object) -> None:
+        num_format = props.pop("num_format", NUM_FORMATS[kind])
+        fmt = self.book.formats.cell(num_format, **props)
+        if value is None:
+            self.ws.write_blank(row, col, None, fmt)
+            return
+        number = float(value) if isinstance(value, Decimal) else value
+        self.ws.write_number(row, col, number, fmt)
+        shown = f"{number:,.0f}" if kind == "int" else f"{number:,.2f}"
+        self._fit(col, len(shown) + (1 if kind == "pct" else 0))
+
+    def date(self, row: int, col: int, value: dt.date | None, **props: object) -> None:
+        kind = "datetime" if isinstance(value, dt.datetime) else "date"
+        fmt = self.book.formats.cell(NUM_FORMATS[kind], align="center", **props)
+        if value is None:
+            self.ws.write_blank(row, col, None, fmt)
+            return
+        if not isinstance(value, dt.datetime):
+            value = dt.datetime.combine(value, dt.time())
+        self.ws.write_datetime(row, col, value, fmt)
+        self._fit(col, len(NUM_FORMATS[kind]))
+
+    def status(self, row: int, col: int, status: str) -> None:
+        fill, font = L.STATUS_COLOURS[status]
+        fmt = self.book.formats.cell(bg_color=fill, font_color=font, align="center", bold=True)
+        word = L.status_word(status, self.book.lang)
+        self.ws.write_string(row, col, word, fmt)
+        self._fit(col, display_width(word))
+
+    def finish(self, header_rows: tuple[int, int], freeze_col: int = 0) -> None:
+        """Freeze below the header, size the columns, repeat the header on every page."""
+        first, last = header_rows
+        self.ws.freeze_panes(last + 1, freeze_col)
+        self.ws.repeat_rows(first, last)
+        for col, width in self.widths.items():
+            self.ws.set_column(col, col, width)
+        for row in range(first, last + 1):
+            self.ws.set_row(row, 30)
+        self.ws.set_default_row(18)
+
+
+class _Book:
+    def __init__(self, path: Path, data: ExportData, year: int, quarter: int, lang: str):
+        self.workbook = xlsxwriter.Workbook(
+            str(path),
+            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+        )
+        self.formats = _Formats(self.workbook)
+        self.data = data
+        self.year, self.quarter, self.lang = year, quarter, lang
+        info = data.build
+        self.build_line = (
+            f"{L.text('built_at', lang)} {info.built_at:%Y-%m-%d %H:%M:%S} ｜ "
+            f"{L.text('as_of', lang)} {info.as_of_date:%Y-%m-%d} ｜ "
+            f"{L.text('version', lang)} {info.chainkpi_version}"
+        )
+        self.chain_names = {c["chain_code"]: self.chain_name(c) for c in data.chains}
+        only = [c for c in data.chains if not c["is_district_total"]]
+        self.single_chain = only[0] if len(only) == 1 and len(data.chains) <= 2 else None
+
+    def chain_name(self, chain: Row) -> str:
+        return str(chain["name_zh"] if self.lang == "zh" else chain["name_en"])
+
+    def title(self) -> str:
+        chain = self.chain_name(self.single_chain) if self.single_chain else None
+        return L.title(self.year, self.quarter, self.lang, chain)
+
+    def t(self, key: str, **fields: object) -> str:
+        return L.text(key, self.lang, **fields)
+
+    def close(self) -> None:
+        info = self.data.build
+        self.workbook.set_properties(
+            {
+                "title": self.title(),
+                "subject": f"{self.year}Q{self.quarter}",
+                "comments": self.build_line,
+                "created": info.built_at,
+            }
+        )
+        self.workbook.close()
+
+
+def _sheet_name(book: _Book, chain: Row) -> str:
+    if book.lang == "zh":
+        name = str(chain["name_zh"])
+    else:
+        name = "District total" if chain["is_district_total"] else str(chain["chain_code"])
+    return "".join(ch for ch in name if ch not in "[]:*?/\\")[:31]
+
+
+def _legend(sheet: _Sheet, row: int) -> None:
+    sheet.ws.write_string(row, 0, f"{sheet.book.t('legend')}：" if sheet.book.lang == "zh"
+                          else f"{sheet.book.t('legend')}:")  # fmt: skip
+    for i, status in enumerate(L.STATUS_ORDER):
+        fill, font = L.STATUS_COLOURS[status]
+        fmt = sheet.book.formats.cell(bg_color=fill, font_color=font, align="center", bold=True)
+        sheet.ws.write_string(row, 1 + i, L.status_word(status, sheet.book.lang), fmt)
+
+
+def _target_kind(row: Row) -> tuple[str, str]:
+    """Number kind and format of a target: an example target shows a trailing *."""
+    base = "int" if row["is_count"] else "amount"
+    num_format = NUM_FORMATS[base]
+    if row.get("is_example_target"):
+        num_format += '"*"'
+    return base, num_format
+
+
+def _summary(book: _Book) -> None:
+    data = book.data
+    note = None
+    if book.single_chain:
+        note = book.t("chain_scope_note", chain=book.chain_name(book.single_chain))
+    sheet = _Sheet(book, book.t("sheet_summary"), book.title(), note)
+    _legend(sheet, 3)
+    top, sub = FIRST_TABLE_ROW + 1, FIRST_TABLE_ROW + 2
+    sheet.header(top, 0, book.t("kpi"))
+    sheet.header(top, 1, book.t("unit"))
+    fmt = book.formats.cell(bold=True, font_color="#FFFFFF", bg_color=HEADER_FILL,
+                            align="center", text_wrap=True)  # fmt: skip
+    sheet.ws.merge_range(top, 0, sub, 0, book.t("kpi"), fmt)
+    sheet.ws.merge_range(top, 1, sub, 1, book.t("unit"), fmt)
+    by_key = {(r["chain_code"], r["kpi_code"]): r for r in data.progress}
+    kpis = list(dict.fromkeys(r["kpi_code"] for r in data.progress))
+    for i, chain in enumerate(data.chains):
+        col = 2 + 3 * i
+        sheet.header(top, col, book.chain_names[chain["chain_code"]], last_col=col + 2)
+        sheet.header(sub, col, book.t("ytd_actual"))
+        sheet.header(sub, col + 1, book.t("annual_target"))
+        sheet.header(sub, col + 2, book.t("status"))
+    for r, kpi in enumerate(kpis, start=sub + 1):
+        first = by_key[(data.chains[0]["chain_code"], kpi)]
+        sheet.text(r, 0, first["kpi_name_zh"] if book.lang == "zh" else first["kpi_name_en"])
+        sheet.text(r, 1, L.unit(first["unit"], book.lang), align="center")
+        for i, chain in enumerate(data.chains):
+            row = by_key[(chain["chain_code"], kpi)]
+            col = 2 + 3 * i
+            kind = "int" if row["is_count"] else "amount"
+            sheet.number(r, col, row["ytd_actual"], kind)
+            target_kind, target_format = _target_kind(row)
+            sheet.number(r, col + 1, row["annual_target"], target_kind, num_format=target_format)
+            sheet.status(r, col + 2, row["status"])
+    footer = sub + 1 + len(kpis) + 1
+    sheet.ws.write_string(footer, 0, book.t("targets_note"), book.formats.get(font_color="#595959"))
+    # Chain names are merged over three columns: give each status column room for them.
+    for i, chain in enumerate(data.chains):
+        need = display_width(book.chain_names[chain["chain_code"]])
+        per = max(0, need - sum(sheet.widths[2 + 3 * i + k] - 2 for k in range(3))) // 3
+        for k in range(3):
+            sheet._fit(2 + 3 * i + k, sheet.widths[2 + 3 * i + k] - 2 + per)
+    sheet.finish((top, sub), freeze_col=2)
+
+
+def _chain_sheet(book: _Book, chain: Row) -> None:
+    rows = [r for r in book.data.progress if r["chain_code"] == chain["chain_code"]]
+    title = L.title(book.year, book.quarter, book.lang, book.chain_name(chain))
+    sheet = _Sheet(book, _sheet_name(book, chain), title, book.t("targets_note"))
+    h = FIRST_TABLE_ROW
+    columns = ("kpi", "unit", "quarter_actual", "ytd_actual", "annual_target",
+               "expected_to_date", "pct_of_target", "projected_year_end", "status", "target_note")  # fmt: skip
+    for c, key in enumerate(columns):
+        sheet.header(h, c, book.t(key))
+    for r, row in enumerate(rows, start=h + 1):
+        kind = "int" if row["is_count"] else "amount"
+        sheet.text(r, 0, row["kpi_name_zh"] if book.lang == "zh" else row["kpi_name_en"])
+        sheet.text(r, 1, L.unit(row["unit"], book.lang), align="center")
+        sheet.number(r, 2, row["quarter_actual"], kind)
+        sheet.number(r, 3, row["ytd_actual"], kind)
+        target_kind, target_format = _target_kind(row)
+        sheet.number(r, 4, row["annual_target"], target_kind, num_format=target_format)
+        sheet.number(r, 5, row["expected_to_date"], "decimal")
+        sheet.number(r, 6, row["pct_of_target"], "pct")
+        sheet.number(r, 7, row["projected_year_end"], "decimal")
+        sheet.status(r, 8, row["status"])
+        note = None
+        if row["annual_target"] is not None:
+            note = book.t("example_target" if row["is_example_target"] else "official_target")
+        sheet.text(r, 9, note, font_color="#595959")
+    sheet.finish((h, h), freeze_col=1)
+
+
+def _empty_row(sheet: _Sheet, row: int, columns: int) -> None:
+    sheet.ws.merge_range(row, 0, row, max(1, columns - 1), sheet.book.t("none"),
+                         sheet.book.formats.cell(align="center", font_color="#595959"))  # fmt: skip
+
+
+def _gaps(book: _Book) -> None:
+    gaps = book.data.open_gaps
+    as_of = f"{book.data.build.as_of_date:%Y-%m-%d}"
+    sheet = _Sheet(book, book.t("sheet_gaps"), book.title(), book.t("gaps_note", as_of=as_of))
+    h = FIRST_TABLE_ROW
+    columns = ("chain", "gap_id", "segment", "link_name", "priority", "identified_date",
+               "gap_status", "days_open", "project_count", "project_ids", "lead_count",
+               "lead_ids", "planned_investment_wan", "coverage")  # fmt: skip
+    for c, key in enumerate(columns):
+        sheet.header(h, c, book.t(key))
+    red_fill, red_font = L.STATUS_COLOURS["off_track"]
+    for r, gap in enumerate(gaps, start=h + 1):
+        sheet.text(r, 0, book.chain_names[gap["chain_code"]])
+        sheet.text(r, 1, gap["gap_id"])
+        sheet.text(r, 2, L.code_label("segment", gap["segment"], book.lang), align="center")
+        sheet.text(r, 3, gap["link_name"])
+        sheet.text(r, 4, L.code_label("priority", gap["priority"], book.lang), align="center")
+        sheet.date(r, 5, gap["identified_date"])
+        sheet.text(r, 6, L.code_label("gap_status", gap["status"], book.lang), align="center")
+        sheet.number(r, 7, gap["days_open"], "int")
+        sheet.number(r, 8, gap["project_count"], "int")
+        sheet.text(r, 9, gap["project_ids"])
+        sheet.number(r, 10, gap["lead_count"], "int")
+        sheet.text(r, 11, gap["lead_ids"])
+        sheet.number(r, 12, gap["planned_investment_wan"], "amount")
+        if gap["is_uncovered"]:
+            sheet.text(r, 13, book.t("uncovered"), bg_color=red_fill, font_color=red_font,
+                       bold=True, align="center")  # fmt: skip
+        else:
+            sheet.text(r, 13, book.t("covered"), align="center")
+    if not gaps:
+        _empty_row(sheet, h + 1, len(columns))
+    sheet.finish((h, h), freeze_col=2)
+
+
+def _pipeline(book: _Book) -> None:
+    as_of = f"{book.data.build.as_of_date:%Y-%m-%d}"
+    sheet = _Sheet(
+        book, book.t("sheet_pipeline"), book.title(), book.t("pipeline_note", as_of=as_of)
+    )
+    top, sub = FIRST_TABLE_ROW, FIRST_TABLE_ROW + 1
+    fmt = book.formats.cell(bold=True, font_color="#FFFFFF", bg_color=HEADER_FILL,
+                            align="center", text_wrap=True)  # fmt: skip
+    sheet.ws.merge_range(top, 0, sub, 0, book.t("chain"), fmt)
+    groups = [(stage, L.code_label("stage", stage, book.lang)) for stage in STAGES]
+    groups.append(("total", book.t("total")))
+    for i, (_, label) in enumerate(groups):
+        col = 1 + 2 * i
+        sheet.header(top, col, label, last_col=col + 1)
+        sheet.header(sub, col, book.t("count"))
+        sheet.header(sub, col + 1, book.t("planned_investment_wan"))
+    cells = {(p["chain_code"], p["stage"]): p for p in book.data.pipeline}
+    chains = [c for c in book.data.chains if not c["is_district_total"]]
+    totals: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
+    r = sub
+    for r, chain in enumerate(chains, start=sub + 1):
+        code = chain["chain_code"]
+        sheet.text(r, 0, book.chain_names[code])
+        row_count, row_sum = 0, Decimal(0)
+        for i, stage in enumerate(STAGES):
+            cell = cells.get((code, stage))
+            count = cell["project_count"] if cell else 0
+            amount = (cell["planned_investment_wan"] or Decimal(0)) if cell else Decimal(0)
+            sheet.number(r, 1 + 2 * i, count, "int")
+            sheet.number(r, 2 + 2 * i, amount, "amount")
+            row_count, row_sum = row_count + count, row_sum + amount
+            totals[stage][0] += count
+            totals[stage][1] += amount
+        bold = {"bold": True, "bg_color": TOTAL_FILL}
+        sheet.number(r, 1 + 2 * len(STAGES), row_count, "int", **bold)
+        sheet.number(r, 2 + 2 * len(STAGES), row_sum, "amount", **bold)
+    if len(chains) > 1:
+        r += 1
+        bold = {"bold": True, "bg_color": TOTAL_FILL}
+        label = "全区合计" if book.lang == "zh" else "District total"
+        sheet.text(r, 0, label, **bold)
+        for i, stage in enumerate(STAGES):
+            sheet.number(r, 1 + 2 * i, totals[stage][0], "int", **bold)
+            sheet.number(r, 2 + 2 * i, totals[stage][1], "amount", **bold)
+        sheet.number(r, 1 + 2 * len(STAGES), sum(t[0] for t in totals.values()), "int", **bold)
+        sheet.number(r, 2 + 2 * len(STAGES), sum(t[1] for t in totals.values()), "amount", **bold)
+    sheet.finish((top, sub), freeze_col=1)
+
+
+def _projects(book: _Book) -> None:
+    as_of = f"{book.data.build.as_of_date:%Y-%m-%d}"
+    sheet = _Sheet(
+        book, book.t("sheet_projects"), book.title(), book.t("projects_note", as_of=as_of)
+    )
+    h = FIRST_TABLE_ROW
+    columns = ("chain", "project_id", "project_name", "project_type", "segment", "investor",
+               "stage", "planned_investment_wan", "capital_in_place_wan", "signed_date",
+               "started_date", "producing_date", "gap_id", "days_in_stage", "stalled")  # fmt: skip
+    for c, key in enumerate(columns):
+        sheet.header(h, c, book.t(key))
+    amber_fill, amber_font = L.STATUS_COLOURS["at_risk"]
+    projects = book.data.projects
+    for r, p in enumerate(projects, start=h + 1):
+        sheet.text(r, 0, book.chain_names[p["chain_code"]])
+        sheet.text(r, 1, p["project_id"])
+        sheet.text(r, 2, p["project_name"])
+        sheet.text(r, 3, L.code_label("project_type", p["project_type"], book.lang), align="center")
+        sheet.text(r, 4, L.code_label("segment", p["segment"], book.lang), align="center")
+        sheet.text(r, 5, p["investor"])
+        sheet.text(r, 6, L.code_label("stage", p["stage"], book.lang), align="center")
+        sheet.number(r, 7, p["planned_investment_wan"], "amount")
+        sheet.number(r, 8, p["capital_in_place_wan"], "amount")
+        sheet.date(r, 9, p["signed_date"])
+        sheet.date(r, 10, p["started_date"])
+        sheet.date(r, 11, p["producing_date"])
+        sheet.text(r, 12, p["gap_id"])
+        sheet.number(r, 13, p["days_in_stage"], "int")
+        if p["is_stuck_over_90_days"]:
+            sheet.text(r, 14, book.t("yes"), bg_color=amber_fill, font_color=amber_font,
+                       bold=True, align="center")  # fmt: skip
+        else:
+            sheet.text(r, 14, "", align="center")
+    if not projects:
+        _empty_row(sheet, h + 1, len(columns))
+    sheet.ws.autofilter(h, 0, h + max(1, len(projects)), len(columns) - 1)
+    sheet.finish((h, h), freeze_col=3)
+
+
+def _quality(book: _Book) -> None:
+    sheet = _Sheet(book, book.t("sheet_quality"), book.title(), book.t("quality_note"))
+    h = FIRST_TABLE_ROW
+    columns = ("file_name", "dataset", "ingested_at", "load_status", "rows_read",
+               "rows_loaded", "rows_rejected", "warning_count")  # fmt: skip
+    for c, key in enumerate(columns):
+        sheet.header(h, c, book.t(key))
+    red_fill, red_font = L.STATUS_COLOURS["off_track"]
+    amber_fill, amber_font = L.STATUS_COLOURS["at_risk"]
+    files = book.data.files
+    for r, f in enumerate(files, start=h + 1):
+        sheet.text(r, 0, f["file_name"])
+        sheet.text(r, 1, L.dataset_name(f["dataset"], book.lang))
+        sheet.date(r, 2, f["ingested_at"])
+        if f["load_status"] == "rejected":
+            sheet.text(r, 3, book.t("rejected"), bg_color=red_fill, font_color=red_font,
+                       bold=True, align="center")  # fmt: skip
+        else:
+            sheet.text(r, 3, book.t("loaded"), align="center")
+        sheet.number(r, 4, f["rows_read"], "int")
+        sheet.number(r, 5, f["rows_loaded"], "int")
+        flag = {"bg_color": amber_fill, "font_color": amber_font} if f["rows_rejected"] else {}
+        sheet.number(r, 6, f["rows_rejected"], "int", **flag)
+        sheet.number(r, 7, f["warning_count"], "int")
+    if files:
+        r = h + 1 + len(files)
+        bold = {"bold": True, "bg_color": TOTAL_FILL}
+        sheet.text(r, 0, book.t("total"), **bold)
+        for c in (1, 2, 3):
+            sheet.text(r, c, "", **bold)
+        for c, key in ((4, "rows_read"), (5, "rows_loaded"), (6, "rows_rejected"),
+                       (7, "warning_count")):  # fmt: skip
+            sheet.number(r, c, sum(f[key] or 0 for f in files), "int", **bold)
+    else:
+        _empty_row(sheet, h + 1, len(columns))
+    sheet.finish((h, h), freeze_col=1)
+
+
+def _rejections(book: _Book) -> None:
+    sheet = _Sheet(book, book.t("sheet_rejections"), book.title(), book.t("rejections_note"))
+    h = FIRST_TABLE_ROW
+    columns = ("file_name", "dataset", "column", "rule", "row_count", "row_numbers")
+    for c, key in enumerate(columns):
+        sheet.header(h, c, book.t(key))
+    rejections = book.data.rejections
+    for r, rej in enumerate(rejections, start=h + 1):
+        sheet.text(r, 0, rej["file_name"])
+        sheet.text(r, 1, L.dataset_name(rej["dataset"], book.lang))
+        sheet.text(r, 2, L.column_name(rej["dataset"], rej["column_name"], book.lang))
+        sheet.text(r, 3, L.rule_text(rej["rule_name"], book.lang))
+        sheet.number(r, 4, rej["row_count"], "int")
+        numbers = [str(n) for n in rej["row_numbers"] if n is not None]
+        shown = ", ".join(numbers[:30]) + (" …" if len(numbers) > 30 else "")
+        sheet.text(r, 5, shown)
+    if not rejections:
+        _empty_row(sheet, h + 1, len(columns))
+    sheet.finish((h, h), freeze_col=1)
+
+
+def write_xlsx(path: Path, data: ExportData, year: int, quarter: int, lang: str) -> Path:
+    book = _Book(path, data, year, quarter, lang)
+    _summary(book)
+    for chain in data.chains:
+        _chain_sheet(book, chain)
+    _gaps(book)
+    _pipeline(book)
+    _projects(book)
+    _quality(book)
+    _rejections(book)
+    book.close()
+    return path
