@@ -59,6 +59,19 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--chain", help="only this chain (NE, SEMI, EQUIP, MAT)")
     export.add_argument("--lang", choices=["zh", "en"], default="zh", help="header language")
 
+    user = commands.add_parser("user", help="看板用户管理 (dashboard users)")
+    user_commands = user.add_subparsers(dest="user_command", required=True, parser_class=_Parser)
+    user_add = user_commands.add_parser("add", help="add or update a user")
+    user_add.add_argument("username")
+    user_add.add_argument(
+        "--role", required=True, help="district | analyst | chain:NE|SEMI|EQUIP|MAT"
+    )
+    user_add.add_argument("--name", help="display name")
+    user_add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    user_commands.add_parser("list", help="list users and roles (never passwords)")
+
     commands.add_parser("docs", help="生成 dbt 文档与血缘图 (dbt docs, one offline HTML file)")
 
     serve = commands.add_parser("serve", help="启动看板 (start the dashboard)")
@@ -131,6 +144,29 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user(args: argparse.Namespace) -> int:
+    from chainkpi import auth
+
+    path = auth.users_file(Workspace.from_env())
+    if args.user_command == "list":
+        for user in auth.load_users(path).values():
+            print(f"{user.username}\t{user.role}\t{user.display_name}")
+        return 0
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        import getpass
+
+        password = getpass.getpass("密码 (password): ")
+        if getpass.getpass("再输一次 (again): ") != password:
+            from chainkpi.errors import UsageError
+
+            raise UsageError("两次输入的密码不一致 (passwords differ)")
+    user = auth.add_user(path, args.username, args.role, password, args.name)
+    print(f"已保存用户 {user.username}（{user.role}）→ {path}")
+    return 0
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from chainkpi.publish import generate_docs
 
@@ -178,6 +214,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     demo_inbox = workspace.inbox / "demo"
     shutil.rmtree(demo_inbox, ignore_errors=True)
     written = generate(demo_inbox, scale=args.scale, seed=args.seed)
+    from chainkpi import auth
+
+    if auth.ensure_demo_users(auth.users_file(workspace)):
+        print("已创建演示用户 (demo users, see README): district / analyst / ne_head / semi_head")
     print(f"演示台账已生成 {len(written)} 个文件 → {demo_inbox}")
     code = cmd_ingest(argparse.Namespace(paths=[demo_inbox], report=None, quiet=False))
     if code != 0:
@@ -202,6 +242,7 @@ COMMANDS = {
     "build": cmd_build,
     "export": cmd_export,
     "docs": cmd_docs,
+    "user": cmd_user,
     "serve": cmd_serve,
     "demo": cmd_demo,
 }

@@ -1,0 +1,157 @@
+"""Users and roles for the dashboard: a TOML file analysts edit, passwords as bcrypt hashes.
+
+    [users.ne_head]
+    display_name = "新能源链办"
+    role = "chain:NE"            # district | analyst | chain:NE | chain:SEMI | chain:EQUIP | chain:MAT
+    password_hash = "$2b$12$…"   # made by `kpi user add`, never a clear password
+
+The file is `$CHAINKPI_HOME/users.toml` (or CHAINKPI_USERS_FILE). What a role may read is
+`Scope`: the dashboard's queries take it and filter where the data is read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from chainkpi.errors import UsageError
+from chainkpi.ingest.schema import CHAINS
+from chainkpi.settings import Workspace
+
+ROLES = ("district", "analyst", *(f"chain:{code}" for code in CHAINS))
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one signed-in user may read."""
+
+    role: str
+
+    @property
+    def chain(self) -> str | None:
+        """The one chain whose detail this user sees, or None for all chains."""
+        return self.role.split(":", 1)[1] if self.role.startswith("chain:") else None
+
+    @property
+    def chains(self) -> tuple[str, ...]:
+        """Chain codes whose rows this user may read (ALL = the district aggregate)."""
+        return ("ALL", self.chain) if self.chain else ("ALL", *CHAINS)
+
+    @property
+    def sees_rejected_rows(self) -> bool:
+        return self.role == "analyst"
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    display_name: str
+    role: str
+    password_hash: str
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.role)
+
+
+def users_file(workspace: Workspace | None = None) -> Path:
+    configured = os.environ.get("CHAINKPI_USERS_FILE")
+    if configured:
+        return Path(configured).expanduser()
+    return (workspace or Workspace.from_env()).home / "users.toml"
+
+
+def load_users(path: Path) -> dict[str, User]:
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"用户配置文件格式错误 (bad users file) {path}: {exc}") from None
+    users = {}
+    for name, entry in (data.get("users") or {}).items():
+        role = entry.get("role", "")
+        if role not in ROLES or not entry.get("password_hash"):
+            continue  # an incomplete entry grants nothing
+        users[name] = User(name, entry.get("display_name", name), role, entry["password_hash"])
+    return users
+
+
+def hash_password(password: str) -> str:
+    import bcrypt
+
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii")
+
+
+def authenticate(users: dict[str, User], username: str, password: str) -> User | None:
+    import bcrypt
+
+    user = users.get(username.strip())
+    # Check a hash even for an unknown name, so timing does not tell which names exist.
+    candidate = user.password_hash if user else "$2b$12$" + "." * 53
+    try:
+        ok = bcrypt.checkpw(password.encode("utf-8"), candidate.encode("ascii"))
+    except ValueError:
+        ok = False
+    return user if (user and ok) else None
+
+
+def _toml_string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a TOML basic string is a JSON string
+
+
+def add_user(
+    path: Path, username: str, role: str, password: str, display_name: str | None = None
+) -> User:
+    if not _NAME.match(username):
+        raise UsageError(
+            "用户名只能包含字母、数字、下划线和连字符 (username: letters, digits, _ -)"
+        )
+    if role not in ROLES:
+        raise UsageError(f"未知角色 {role}：可选 {', '.join(ROLES)}")
+    if len(password) < 8:
+        raise UsageError("密码至少 8 位 (password: at least 8 characters)")
+    users = load_users(path)
+    users[username] = User(username, display_name or username, role, hash_password(password))
+    lines = [
+        "# chainkpi dashboard users — edit roles here; add users with `kpi user add`.",
+        "# Roles: district (all chains), analyst (all + rejected rows), chain:NE|SEMI|EQUIP|MAT.",
+        "",
+    ]
+    for user in users.values():
+        lines += [
+            f"[users.{user.username}]",
+            f"display_name = {_toml_string(user.display_name)}",
+            f"role = {_toml_string(user.role)}",
+            f"password_hash = {_toml_string(user.password_hash)}",
+            "",
+        ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines))
+    os.replace(temporary, path)
+    return users[username]
+
+
+# Demo users, written by `kpi demo` when no users file exists (documented in the README).
+DEMO_USERS = (
+    ("district", "district", "区领导（演示）", "demo-district"),
+    ("analyst", "analyst", "数据分析员（演示）", "demo-analyst"),
+    ("ne_head", "chain:NE", "新能源链办（演示）", "demo-ne-head"),
+    ("semi_head", "chain:SEMI", "半导体链办（演示）", "demo-semi-head"),
+)
+
+
+def ensure_demo_users(path: Path) -> bool:
+    if path.exists():
+        return False
+    for username, role, display, password in DEMO_USERS:
+        add_user(path, username, role, password, display)
+    return True
