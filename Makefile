@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: setup demo test lint format bench clean
+.PHONY: setup demo demo-build screenshot test lint format bench clean
 
 ## setup: create .venv with the locked dependencies (quick when nothing changed)
 setup: $(VENV)/.synced
@@ -17,12 +17,22 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	$(BIN)/uv sync --frozen --quiet --python $(BIN)/python
 	@touch $@
 
-## demo: generate demo ledgers, ingest and build them
+## demo: generate demo ledgers, ingest, build, export, and open the dashboard
 demo: setup
+	$(BIN)/kpi demo
+
+## demo-build: the same without starting the dashboard
+demo-build: setup
 	$(BIN)/kpi demo --no-serve
 
-## test: run the whole test suite
+## screenshot: the README's overview screenshot, from the demo warehouse
+screenshot: demo-build
+	sh scripts/install_browser.sh
+	$(BIN)/python -m tests.test_browser data docs/screenshot_overview.png
+
+## test: run the whole test suite (installs chromium + CJK fonts for the browser test when root)
 test: setup
+	sh scripts/install_browser.sh
 	$(BIN)/python -m pytest -q
 
 lint: setup

@@ -1,0 +1,76 @@
+"""The dashboard's router: page config, sidebar (language, when the warehouse was built) and
+the pages (st.navigation). Run from the project root: `streamlit run dashboards/app.py`
+(`kpi serve` does exactly that with the workspace's CHAINKPI_HOME).
+
+It reads the published warehouse only, read-only, through dashboards/queries.py.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# `streamlit run dashboards/app.py` puts dashboards/ on sys.path, not the project root; the
+# pages import `dashboards.*` (the editable install usually has the root on the path already).
+_ROOT = str(Path(__file__).resolve().parents[1])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+import streamlit as st  # noqa: E402
+
+from dashboards import queries, ui  # noqa: E402
+from dashboards.i18n import LANG_NAMES, LANGS, t  # noqa: E402
+
+st.set_page_config(page_title="产业链双招双引看板", page_icon="📊", layout="wide")
+
+# Language first: every label below depends on it. Mirrored in the URL (?lang=en).
+if ui.LANG_KEY not in st.session_state:
+    st.session_state[ui.LANG_KEY] = "en" if st.query_params.get(ui.LANG_KEY) == "en" else "zh"
+lang = st.sidebar.radio(
+    t("language"), LANGS, key=ui.LANG_KEY, format_func=LANG_NAMES.get, horizontal=True
+)
+if lang == "en":
+    st.query_params[ui.LANG_KEY] = "en"
+elif ui.LANG_KEY in st.query_params:
+    del st.query_params[ui.LANG_KEY]
+
+_HERE = Path(__file__).parent
+PAGES = [
+    ("overview", "page_overview", ":material/dashboard:"),
+    ("chain", "page_chain", ":material/account_tree:"),
+    ("projects", "page_projects", ":material/work:"),
+    ("leads", "page_leads", ":material/handshake:"),
+    ("talent", "page_talent", ":material/school:"),
+    ("quality", "page_quality", ":material/fact_check:"),
+    ("export", "page_export", ":material/download:"),
+]
+page = st.navigation(
+    [
+        st.Page(
+            _HERE / "views" / f"{name}.py",
+            title=t(label, lang),
+            icon=icon,
+            url_path=name,
+            default=name == "overview",
+        )
+        for name, label, icon in PAGES
+    ]
+)
+
+try:
+    info = queries.warehouse_info()
+except queries.WarehouseError as exc:
+    if exc.kind == "missing":
+        st.warning(t("no_warehouse", lang, path=exc.path), icon=":material/database:")
+    else:
+        st.error(t("corrupt_warehouse", lang, path=exc.path, detail=exc.detail))
+    st.stop()
+
+built = info.built_at.strftime("%Y-%m-%d %H:%M") if hasattr(info.built_at, "strftime") else info.built_at  # fmt: skip
+as_of = info.as_of_date.strftime("%Y-%m-%d") if hasattr(info.as_of_date, "strftime") else info.as_of_date  # fmt: skip
+st.sidebar.caption(t("built_at", lang, built_at=built, as_of=as_of))
+
+try:
+    page.run()
+except queries.WarehouseError as exc:
+    st.error(t("corrupt_warehouse", lang, path=exc.path, detail=exc.detail))

@@ -1,0 +1,434 @@
+"""Every read the dashboard makes: SQL against the published warehouse's marts, read-only.
+
+Design:
+
+- The warehouse's *version* is the published file's inode, mtime and size (one `stat`, no open).
+  `kpi build` publishes by an atomic rename, so every build gives a new version.
+- `_fetch(path, version, sql, params)` is the one cached function (`st.cache_data`, TTL 1 h):
+  the version is part of its key, so a new build is read at the next rerun and the old entries
+  age out. The SQL strings are constants of this module; user choices only ever travel as
+  `?` parameters.
+- Each query opens `duckdb.connect(path, read_only=True)` and closes it: no connection is kept
+  or cached, so a reader never holds the file that a build replaces, and never blocks it.
+- Marts only (schema `main`, the code-list seeds, and `meta.*` written by `kpi build`); no dbt,
+  no Great Expectations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from chainkpi.settings import Workspace
+
+CACHE_TTL = "1h"
+
+
+class WarehouseError(Exception):
+    """The published warehouse is missing, corrupt, or lacks a mart the page needs."""
+
+    def __init__(self, kind: str, path: Path, detail: str = ""):
+        super().__init__(f"{kind}: {path}: {detail}")
+        self.kind = kind  # "missing" or "corrupt"
+        self.path = path
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class WarehouseInfo:
+    path: Path
+    version: str
+    built_at: object
+    as_of_date: object
+    fingerprint: str
+
+
+def published_path() -> Path:
+    return Workspace.from_env().published_db
+
+
+def warehouse_version(path: Path) -> str | None:
+    """Inode, mtime and size of the published file: changes with every publish."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}"
+
+
+def _connect(path: str) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(path, read_only=True)
+    except duckdb.Error as exc:
+        if not Path(path).exists():
+            raise WarehouseError("missing", Path(path)) from None
+        raise WarehouseError("corrupt", Path(path), str(exc).splitlines()[0]) from None
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=512, show_spinner=False)
+def _fetch(path: str, version: str, sql: str, params: tuple) -> pd.DataFrame:
+    con = _connect(path)
+    try:
+        return con.execute(sql, list(params)).df()
+    except duckdb.Error as exc:
+        raise WarehouseError("corrupt", Path(path), str(exc).splitlines()[0]) from None
+    finally:
+        con.close()
+
+
+def fetch(sql: str, params: tuple = ()) -> pd.DataFrame:
+    """Run one of this module's SQL constants with `params` against the published warehouse."""
+    path = published_path()
+    version = warehouse_version(path)
+    if version is None:
+        raise WarehouseError("missing", path)
+    return _fetch(str(path), version, sql, tuple(params))
+
+
+def warehouse_info() -> WarehouseInfo:
+    """What is published, or WarehouseError('missing' | 'corrupt')."""
+    path = published_path()
+    version = warehouse_version(path)
+    if version is None:
+        raise WarehouseError("missing", path)
+    row = _fetch(
+        str(path),
+        version,
+        "select built_at, as_of_date, fingerprint from meta.build_info limit 1",
+        (),
+    )
+    if row.empty:
+        raise WarehouseError("corrupt", path, "meta.build_info is empty")
+    first = row.iloc[0]
+    return WarehouseInfo(path, version, first.built_at, first.as_of_date, first.fingerprint)
+
+
+# --- KPI marts ------------------------------------------------------------------------------
+
+_KPI_PERIODS = """
+select distinct year, quarter from main.fct_kpi_progress order by year, quarter
+"""
+
+_KPI_PROGRESS = """
+select
+    p.year, p.quarter, p.chain_code, c.name_zh as chain_name_zh, c.name_en as chain_name_en,
+    p.kpi_code, p.kpi_name_zh, p.kpi_name_en, p.unit, k.area, k.is_count, k.description_zh,
+    p.quarter_actual, p.ytd_actual, p.annual_target, p.expected_to_date, p.pct_of_target,
+    p.status, p.projected_year_end, p.is_example_target, p.chain_sort_order, p.kpi_sort_order
+from main.fct_kpi_progress as p
+join main.dim_kpis as k on k.kpi_code = p.kpi_code
+join main.dim_chains as c on c.chain_code = p.chain_code
+where p.year = ? and p.quarter = ?
+order by p.chain_sort_order, p.kpi_sort_order
+"""
+
+_KPI_PROGRESS_YEAR = """
+select
+    p.year, p.quarter, p.chain_code, p.kpi_code, p.kpi_name_zh, p.kpi_name_en, p.unit,
+    k.is_count, p.quarter_actual, p.ytd_actual, p.annual_target, p.expected_to_date,
+    p.pct_of_target, p.status, p.projected_year_end, p.kpi_sort_order
+from main.fct_kpi_progress as p
+join main.dim_kpis as k on k.kpi_code = p.kpi_code
+where p.year = ? and p.chain_code = ?
+order by p.kpi_sort_order, p.quarter
+"""
+
+_KPI_MONTHLY = """
+select year, month, chain_code, kpi_code, kpi_name_zh, unit, month_actual, ytd_actual,
+    annual_target, expected_to_date
+from main.fct_kpi_monthly
+where year = ? and chain_code = ? and kpi_code = ?
+order by month
+"""
+
+_CHAINS = "select chain_code, name_zh, name_en, sort_order from main.dim_chains order by sort_order"
+
+
+def kpi_periods() -> pd.DataFrame:
+    return fetch(_KPI_PERIODS)
+
+
+def kpi_progress(year: int, quarter: int) -> pd.DataFrame:
+    """Every chain × KPI for one quarter, with the KPI's area and the chain's names."""
+    return fetch(_KPI_PROGRESS, (int(year), int(quarter)))
+
+
+def kpi_progress_year(year: int, chain_code: str) -> pd.DataFrame:
+    """One chain's KPIs quarter by quarter in one year."""
+    return fetch(_KPI_PROGRESS_YEAR, (int(year), str(chain_code)))
+
+
+def kpi_monthly(year: int, chain_code: str, kpi_code: str) -> pd.DataFrame:
+    return fetch(_KPI_MONTHLY, (int(year), str(chain_code), str(kpi_code)))
+
+
+def chains() -> pd.DataFrame:
+    """ALL first, then the four chains."""
+    return fetch(_CHAINS)
+
+
+# --- Investment marts -----------------------------------------------------------------------
+
+_PROJECTS = """
+select
+    p.project_id, p.project_name, p.chain_code, p.chain_name_zh, p.project_type,
+    p.project_type_label_zh, p.segment, p.gap_id, p.lead_id, p.investor, p.origin,
+    p.planned_investment_wan, p.capital_in_place_wan, p.is_major, p.is_head_enterprise,
+    p.stage, p.stage_label_zh, p.stage_sort_order, p.is_active, p.stage_entered_date,
+    p.signed_date, p.started_date, p.producing_date, p.negotiating_date, p.dropped_date,
+    p.days_in_stage, p.is_stuck_over_60_days, p.is_stuck_over_90_days
+from main.fct_project_pipeline as p
+order by p.chain_code, p.stage_sort_order, p.project_id
+"""
+
+_PROJECTS_OF_CHAIN = _PROJECTS.replace(
+    "order by p.chain_code", "where p.chain_code = ?\norder by p.chain_code"
+)
+
+_GAPS_OF_CHAIN = """
+select
+    g.gap_id, g.chain_code, g.segment, s.label_zh as segment_label_zh, s.sort_order as segment_order,
+    g.link_name, g.priority, pr.label_zh as priority_label_zh, g.identified_date, g.status,
+    gs.label_zh as status_label_zh, gs.sort_order as status_order, g.closed_date, g.is_open,
+    g.project_count, g.project_ids, g.planned_investment_wan, g.lead_count, g.lead_ids,
+    g.is_uncovered, g.days_open
+from main.fct_chain_gap_coverage as g
+left join main.segments as s on s.code = g.segment
+left join main.gap_statuses as gs on gs.code = g.status
+left join main.gap_priorities as pr on pr.code = g.priority
+where g.chain_code = ?
+order by gs.sort_order, s.sort_order, g.gap_id
+"""
+
+_CODE_LIST = {
+    "project_stages": "select code, label_zh, sort_order from main.project_stages order by sort_order",
+    "project_types": "select code, label_zh, sort_order from main.project_types order by sort_order",
+    "segments": "select code, label_zh, sort_order from main.segments order by sort_order",
+    "gap_statuses": "select code, label_zh, sort_order from main.gap_statuses order by sort_order",
+    "lead_channels": "select code, label_zh, sort_order from main.lead_channels order by sort_order",
+    "degrees": "select code, label_zh, sort_order from main.degrees order by sort_order",
+    "talent_levels": "select code, label_zh, sort_order from main.talent_levels order by sort_order",
+    "hire_channels": "select code, label_zh, sort_order from main.hire_channels order by sort_order",
+}
+
+_LEAD_YEARS = "select distinct year from main.fct_lead_funnel order by year"
+
+_LEAD_FUNNEL = """
+select
+    f.year, f.channel_code, ch.label_zh as channel_label_zh, ch.sort_order as channel_order,
+    f.chain_code, c.name_zh as chain_name_zh, c.name_en as chain_name_en,
+    c.sort_order as chain_order, f.lead_count, f.visited_count, f.converted_count,
+    f.conversion_rate, f.median_days_to_conversion
+from main.fct_lead_funnel as f
+left join main.lead_channels as ch on ch.code = f.channel_code
+left join main.dim_chains as c on c.chain_code = f.chain_code
+where f.year = ?
+order by chain_order, channel_order
+"""
+
+_STALE_LEADS = """
+select
+    lead_id, company, chain_code, chain_name_zh, channel, channel_label_zh, source_city,
+    first_contact_date, status, status_label_zh, days_since_first_contact,
+    expected_investment_wan
+from main.fct_leads
+where is_stale
+order by days_since_first_contact desc, lead_id
+"""
+
+
+def projects(chain_code: str | None = None) -> pd.DataFrame:
+    if chain_code is None:
+        return fetch(_PROJECTS)
+    return fetch(_PROJECTS_OF_CHAIN, (str(chain_code),))
+
+
+def gaps(chain_code: str) -> pd.DataFrame:
+    return fetch(_GAPS_OF_CHAIN, (str(chain_code),))
+
+
+def code_list(name: str) -> pd.DataFrame:
+    """A code-list seed (code, label_zh, sort_order) by its table name."""
+    return fetch(_CODE_LIST[name])
+
+
+def lead_years() -> list[int]:
+    return [int(y) for y in fetch(_LEAD_YEARS)["year"]]
+
+
+def lead_funnel(year: int) -> pd.DataFrame:
+    return fetch(_LEAD_FUNNEL, (int(year),))
+
+
+def stale_leads() -> pd.DataFrame:
+    return fetch(_STALE_LEADS)
+
+
+# --- Talent marts ---------------------------------------------------------------------------
+
+_HIRE_YEARS = "select distinct year from main.fct_talent_hires_summary order by year"
+
+_HIRES = """
+select
+    h.year, h.quarter, h.chain_code, c.name_zh as chain_name_zh, c.name_en as chain_name_en,
+    c.sort_order as chain_order, h.degree, h.degree_label_zh, d.sort_order as degree_order,
+    h.talent_level, h.talent_level_label_zh, l.sort_order as level_order, h.hire_channel,
+    h.hire_channel_label_zh, coalesce(hc.sort_order, 99) as channel_order, h.hire_count,
+    h.phd_or_above_count, h.returnee_count, h.catalogue_hire_count
+from main.fct_talent_hires_summary as h
+left join main.dim_chains as c on c.chain_code = h.chain_code
+left join main.degrees as d on d.code = h.degree
+left join main.talent_levels as l on l.code = h.talent_level
+left join main.hire_channels as hc on hc.code = h.hire_channel
+where h.year = ?
+order by h.quarter, chain_order
+"""
+
+_CATALOGUE = """
+select
+    f.position_id, f.chain_code, f.chain_name_zh, c.name_en as chain_name_en,
+    c.sort_order as chain_order, f.employer, f.position_title, f.discipline, f.min_degree,
+    d.label_zh as min_degree_label_zh, f.headcount, f.published_date, f.hire_count,
+    f.open_headcount, f.fill_rate, f.is_filled
+from main.fct_catalogue_fill as f
+left join main.dim_chains as c on c.chain_code = f.chain_code
+left join main.degrees as d on d.code = f.min_degree
+order by chain_order, f.position_id
+"""
+
+
+def hire_years() -> list[int]:
+    return [int(y) for y in fetch(_HIRE_YEARS)["year"]]
+
+
+def hires(year: int) -> pd.DataFrame:
+    return fetch(_HIRES, (int(year),))
+
+
+def catalogue_fill() -> pd.DataFrame:
+    return fetch(_CATALOGUE)
+
+
+# --- Data quality ---------------------------------------------------------------------------
+
+_FILES = """
+select load_id, ingested_at, file_name, dataset, load_status, rows_read, rows_loaded,
+    rows_rejected, warning_count, errors_json
+from main.fct_ingest_files
+order by load_id desc
+"""
+
+_REJECTIONS = """
+select ingested_at, file_name, dataset, sheet_row_number, column_name, cell_value, rule_name,
+    message
+from main.fct_ingest_rejections
+order by load_id desc, sheet_row_number, column_name
+"""
+
+_WARNINGS = _REJECTIONS.replace("fct_ingest_rejections", "fct_ingest_warnings")
+
+_DBT_RESULTS = """
+select resource_type, name, status, failures, message, seconds
+from meta.dbt_results
+order by case status when 'error' then 0 when 'fail' then 1 when 'warn' then 2 else 3 end,
+    resource_type, name
+"""
+
+# Latest ingest per dataset from the file log; latest event date per dataset from the marts
+# that hold its rows (hires and leader projects are only in monthly KPI counts: month end).
+_FRESHNESS = """
+with ingested as (
+    select dataset, max(ingested_at) as last_ingested_at, count(*) as file_count,
+        sum(rows_loaded) as rows_loaded
+    from main.fct_ingest_files
+    where dataset is not null
+    group by dataset
+),
+events as (
+    select 'projects' as dataset,
+        max(greatest(signed_date, started_date, producing_date, stage_entered_date)) as last_event_date
+    from main.fct_project_pipeline
+    union all
+    select 'chain_gaps', max(greatest(identified_date, closed_date)) from main.fct_chain_gap_coverage
+    union all
+    select 'leads', max(greatest(first_contact_date, converted_date)) from main.fct_leads
+    union all
+    select 'talent_catalogue', max(published_date) from main.fct_catalogue_fill
+    union all
+    select 'talent_hires', max(last_day(make_date(year, month, 1)))
+    from main.fct_kpi_monthly
+    where kpi_code = 'talent_hires' and chain_code = 'ALL' and month_actual > 0
+    union all
+    select 'leader_projects', max(last_day(make_date(year, month, 1)))
+    from main.fct_kpi_monthly
+    where kpi_code = 'leader_talent_projects' and chain_code = 'ALL' and month_actual > 0
+)
+select coalesce(i.dataset, e.dataset) as dataset, i.last_ingested_at, i.file_count,
+    i.rows_loaded, e.last_event_date
+from ingested as i
+full join events as e on e.dataset = i.dataset
+order by dataset
+"""
+
+
+def ingest_files() -> pd.DataFrame:
+    return fetch(_FILES)
+
+
+def ingest_rejections() -> pd.DataFrame:
+    return fetch(_REJECTIONS)
+
+
+def ingest_warnings() -> pd.DataFrame:
+    return fetch(_WARNINGS)
+
+
+def dbt_results() -> pd.DataFrame:
+    return fetch(_DBT_RESULTS)
+
+
+def freshness() -> pd.DataFrame:
+    return fetch(_FRESHNESS)
+
+
+# --- Export ---------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)
+def _export_files(
+    version: str, year: int, quarter: int, chain: str | None, lang: str
+) -> list[tuple[str, bytes]]:
+    import tempfile
+
+    from chainkpi.export import write_export
+
+    with tempfile.TemporaryDirectory(prefix="chainkpi-export-") as tmp:
+        paths = write_export(Workspace.from_env(), year, quarter, Path(tmp), chain=chain, lang=lang)
+        return [(p.name, p.read_bytes()) for p in paths]
+
+
+def export_files(year: int, quarter: int, chain: str | None, lang: str) -> list[tuple[str, bytes]]:
+    """The quarterly export (chainkpi.export.write_export) as (file name, bytes), written into a
+    temporary folder and cached per warehouse version. Raises chainkpi.errors.UserError for a
+    quarter without data."""
+    path = published_path()
+    version = warehouse_version(path)
+    if version is None:
+        raise WarehouseError("missing", path)
+    return _export_files(version, int(year), int(quarter), chain, lang)
+
+
+def default_export_quarter() -> tuple[int, int] | None:
+    """The latest quarter that has ended (as of the warehouse's as-of date) and has data."""
+    try:
+        from chainkpi.export import latest_complete_quarter
+    except ImportError:
+        return None
+    try:
+        return latest_complete_quarter(Workspace.from_env())
+    except Exception:  # a missing or odd warehouse: the page falls back to the latest quarter
+        return None

@@ -1,0 +1,209 @@
+"""产业链 Chain: one chain's KPIs quarter by quarter, its gaps, its pipeline, what is stuck."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import charts, queries, ui
+from dashboards.i18n import code_label
+from dashboards.ui import tr
+
+
+def _kpi_section(chain_code: str, chain_label: str, year: int) -> None:
+    st.subheader(tr("chain_kpi_by_quarter"))
+    rows = queries.kpi_progress_year(year, chain_code)
+    if rows.empty:
+        ui.empty(tr("no_kpi_at_all"))
+        return
+    latest = rows[rows.quarter == rows.quarter.max()]
+    counts = latest.status.value_counts()
+    parts = [
+        f"{charts.status_text(s, ui.lang())} {int(counts.get(s, 0))}"
+        for s in ("met", "on_track", "at_risk", "off_track", "no_target")
+    ]
+    st.markdown(
+        f"**{tr('period', year=year, q=int(latest.quarter.iloc[0]))}** · "
+        + tr("status_summary", n=len(latest))
+        + " · ".join(parts)
+    )
+    heat = rows.copy()
+    heat["kpi_label"] = heat.kpi_name_en if ui.lang() == "en" else heat.kpi_name_zh
+    heat["quarter_label"] = [tr("quarter_label", q=int(q)) for q in heat.quarter]
+    # KPIs with a target first: those are the ones a head is measured on.
+    heat["has_target"] = heat.groupby("kpi_code").status.transform(
+        lambda s: (s != "no_target").any()
+    )
+    heat = heat.sort_values(
+        ["has_target", "kpi_sort_order", "quarter"], ascending=[False, True, True]
+    )
+    fig = charts.make_status_heatmap(
+        heat,
+        row="kpi_label",
+        col="quarter_label",
+        title=tr("chain_kpi_heatmap_title", chain=chain_label, year=year),
+        lang=ui.lang(),
+    )
+    st.plotly_chart(fig, width="stretch", key="chain_kpi_heatmap")
+
+    with st.expander(tr("chain_kpi_table")):
+        table = pd.DataFrame(
+            {
+                tr("axis_kpi"): heat.kpi_label,
+                tr("quarter"): heat.quarter_label,
+                tr("ytd"): [
+                    charts.format_value(v, u, bool(c))
+                    for v, u, c in zip(heat.ytd_actual, heat.unit, heat.is_count, strict=True)
+                ],
+                tr("target"): [
+                    charts.format_value(v, u, bool(c))
+                    for v, u, c in zip(heat.annual_target, heat.unit, heat.is_count, strict=True)
+                ],
+                tr("hover_expected"): [
+                    charts.format_number(v, False) for v in heat.expected_to_date
+                ],
+                tr("pct_of_target"): [charts.format_pct(v) for v in heat.pct_of_target],
+                tr("hover_status"): [charts.status_text(s, ui.lang()) for s in heat.status],
+            }
+        )
+        ui.table(table)
+
+
+def _gap_section(chain_code: str, chain_label: str) -> None:
+    st.subheader(tr("gaps"))
+    gaps = queries.gaps(chain_code)
+    if gaps.empty:
+        ui.empty(tr("no_gaps", chain=chain_label))
+        return
+    uncovered = int(gaps.is_uncovered.fillna(False).sum())
+    if uncovered:
+        st.warning(tr("gaps_uncovered", n=uncovered), icon=":material/warning:")
+    else:
+        st.success(tr("gaps_all_covered"), icon=":material/check_circle:")
+    fig = charts.make_gap_matrix(
+        gaps, title=tr("gap_matrix_title", chain=chain_label), lang=ui.lang()
+    )
+    st.plotly_chart(fig, width="stretch", key="gap_matrix")
+    only = ui.pick_flag(tr("only_uncovered"), "uncovered")
+    shown = gaps[gaps.is_uncovered.fillna(False)] if only else gaps
+    lang = ui.lang()
+    ui.table(
+        pd.DataFrame(
+            {
+                "⚠": [tr("uncovered_flag") if u else "" for u in shown.is_uncovered.fillna(False)],
+                "缺口编号" if lang == "zh" else "Gap": shown.gap_id,
+                "缺失环节" if lang == "zh" else "Missing link": shown.link_name,
+                tr("segment"): [
+                    code_label(s, z, lang) if isinstance(s, str) else ""
+                    for s, z in zip(shown.segment, shown.segment_label_zh, strict=True)
+                ],
+                tr("gap_status"): [
+                    code_label(s, z, lang)
+                    for s, z in zip(shown.status, shown.status_label_zh, strict=True)
+                ],
+                "优先级" if lang == "zh" else "Priority": shown.priority_label_zh
+                if lang == "zh"
+                else shown.priority,
+                "识别日期" if lang == "zh" else "Identified": shown.identified_date.dt.date,
+                "项目" if lang == "zh" else "Projects": shown.project_ids.fillna(""),
+                "线索" if lang == "zh" else "Leads": shown.lead_ids.fillna(""),
+            }
+        )
+    )
+
+
+def stage_counts(projects: pd.DataFrame, stages: pd.DataFrame) -> pd.DataFrame:
+    """Projects and planned investment per stage, every stage listed in pipeline order."""
+    grouped = projects.groupby("stage").agg(
+        count=("project_id", "size"), investment_wan=("planned_investment_wan", "sum")
+    )
+    out = stages.set_index("code").join(grouped).reset_index()
+    out["count"] = out["count"].fillna(0).astype(int)
+    out["investment_wan"] = out["investment_wan"].fillna(0.0)
+    out["label"] = [
+        code_label(c, z, ui.lang()) for c, z in zip(out.code, out.label_zh, strict=True)
+    ]
+    return out
+
+
+def _pipeline_section(chain_code: str, chain_label: str) -> None:
+    st.subheader(tr("pipeline"))
+    projects = queries.projects(chain_code)
+    if projects.empty:
+        ui.empty(tr("no_projects"))
+        return
+    stages = stage_counts(projects, queries.code_list("project_stages"))
+    fig = charts.make_stage_bar(
+        stages, title=tr("pipeline_title", chain=chain_label), lang=ui.lang()
+    )
+    st.plotly_chart(fig, width="stretch", key="stage_bar")
+
+    st.subheader(tr("stuck"))
+    stuck = projects[projects.is_stuck_over_60_days.fillna(False)].sort_values(
+        "days_in_stage", ascending=False
+    )
+    if stuck.empty:
+        st.success(tr("stuck_none"), icon=":material/check_circle:")
+        return
+    lang = ui.lang()
+    flags = [
+        tr("stuck_90") if over90 else tr("stuck_60")
+        for over90 in stuck.is_stuck_over_90_days.fillna(False)
+    ]
+    frame = pd.DataFrame(
+        {
+            "滞留" if lang == "zh" else "Stuck": flags,
+            "项目编号" if lang == "zh" else "Project": stuck.project_id.to_numpy(),
+            "项目名称" if lang == "zh" else "Name": stuck.project_name.to_numpy(),
+            tr("stage"): [
+                code_label(c, z, lang)
+                for c, z in zip(stuck.stage, stuck.stage_label_zh, strict=True)
+            ],
+            "进入阶段日期"
+            if lang == "zh"
+            else "In stage since": stuck.stage_entered_date.dt.date.to_numpy(),
+            "滞留天数" if lang == "zh" else "Days in stage": stuck.days_in_stage.to_numpy(),
+            "计划总投资（万元）"
+            if lang == "zh"
+            else "Planned (万元)": stuck.planned_investment_wan.to_numpy(),
+        }
+    )
+    colour = {tr("stuck_90"): charts.STUCK_COLORS["stuck_90"], tr("stuck_60"): charts.STUCK_COLORS["stuck_60"]}  # fmt: skip
+    first = frame.columns[0]
+    styled = frame.style.apply(
+        lambda col: [
+            f"background-color: {colour[v]}; color: {'white' if v == tr('stuck_90') else 'black'}"
+            for v in col
+        ],
+        subset=[first],
+    )
+    ui.table(styled)
+
+
+def render() -> None:
+    chains = queries.chains()
+    chain_rows = chains[chains.chain_code != "ALL"]
+    periods = queries.kpi_periods()
+    controls = st.columns([1, 1, 2])
+    chain_code = ui.pick(
+        tr("chain"),
+        list(chain_rows.chain_code),
+        "chain",
+        chain_rows.chain_code.iloc[0],
+        lambda c: ui.chain_name(c, chains),
+        container=controls[0],
+    )
+    years = sorted({int(y) for y in periods.year}) or [pd.Timestamp.today().year]
+    year = int(ui.pick(tr("year"), years, "year", years[-1], container=controls[1]))
+    chain_label = ui.chain_name(chain_code, chains)
+    st.title(tr("chain_title", chain=chain_label, year=year))
+
+    _kpi_section(chain_code, chain_label, year)
+    left, right = st.columns(2)
+    with left:
+        _gap_section(chain_code, chain_label)
+    with right:
+        _pipeline_section(chain_code, chain_label)
+
+
+render()
