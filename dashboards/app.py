@@ -18,7 +18,7 @@ if _ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboards import queries, ui  # noqa: E402
+from dashboards import queries, signin, ui  # noqa: E402
 from dashboards.i18n import LANG_NAMES, LANGS, t  # noqa: E402
 
 st.set_page_config(page_title="产业链双招双引看板", page_icon="📊", layout="wide")
@@ -33,6 +33,9 @@ if lang == "en":
     st.query_params[ui.LANG_KEY] = "en"
 elif ui.LANG_KEY in st.query_params:
     del st.query_params[ui.LANG_KEY]
+
+# Nobody reads anything before signing in.
+user = signin.require_user(lambda key, **values: t(key, lang, **values))
 
 _HERE = Path(__file__).parent
 PAGES = [
@@ -69,6 +72,8 @@ except queries.WarehouseError as exc:
 built = info.built_at.strftime("%Y-%m-%d %H:%M") if hasattr(info.built_at, "strftime") else info.built_at  # fmt: skip
 as_of = info.as_of_date.strftime("%Y-%m-%d") if hasattr(info.as_of_date, "strftime") else info.as_of_date  # fmt: skip
 st.sidebar.caption(t("built_at", lang, built_at=built, as_of=as_of))
+st.sidebar.caption(t("signed_in_as", lang, name=user["display_name"], role=user["role"]))
+st.sidebar.button(t("signout", lang), on_click=signin.sign_out)
 
 try:
     page.run()

@@ -12,6 +12,10 @@ Design:
   or cached, so a reader never holds the file that a build replaces, and never blocks it.
 - Marts only (schema `main`, the code-list seeds, and `meta.*` written by `kpi build`); no dbt,
   no Great Expectations.
+- Access by role is enforced here, where the data is read: a chain-level query is wrapped in a
+  filter on the signed-in user's chains (a chain office sees its own chain and the district
+  aggregate `ALL`, nothing of its neighbours), rejected rows go to analysts only, and the
+  role is part of every cache key, so one user never receives another's cached rows.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import pandas as pd
 import streamlit as st
 
 from chainkpi.settings import Workspace
+from dashboards.signin import current_scope
 
 CACHE_TTL = "1h"
 
@@ -69,8 +74,13 @@ def _connect(path: str) -> duckdb.DuckDBPyConnection:
         raise WarehouseError("corrupt", Path(path), str(exc).splitlines()[0]) from None
 
 
+class NotAllowed(Exception):
+    """The signed-in user's role may not read this."""
+
+
 @st.cache_data(ttl=CACHE_TTL, max_entries=512, show_spinner=False)
-def _fetch(path: str, version: str, sql: str, params: tuple) -> pd.DataFrame:
+def _fetch(path: str, version: str, sql: str, params: tuple, role: str) -> pd.DataFrame:
+    # `role` is not used in the body: it is in the cache key, so results are kept per role.
     con = _connect(path)
     try:
         return con.execute(sql, list(params)).df()
@@ -80,13 +90,24 @@ def _fetch(path: str, version: str, sql: str, params: tuple) -> pd.DataFrame:
         con.close()
 
 
-def fetch(sql: str, params: tuple = ()) -> pd.DataFrame:
-    """Run one of this module's SQL constants with `params` against the published warehouse."""
+def fetch(sql: str, params: tuple = (), *, by_chain: bool = False) -> pd.DataFrame:
+    """Run one of this module's SQL constants with `params` against the published warehouse.
+
+    `by_chain`: the rows carry a `chain_code`; for a chain office keep only its own chain and
+    the district aggregate (district and analyst roles read every row, unassigned ones too).
+    """
+    scope = current_scope()
     path = published_path()
     version = warehouse_version(path)
     if version is None:
         raise WarehouseError("missing", path)
-    return _fetch(str(path), version, sql, tuple(params))
+    if by_chain and scope.chain:
+        sql = (
+            f"select * from (\n{sql}\n) as scoped\n"
+            "where list_contains(?::varchar[], scoped.chain_code)"
+        )
+        params = (*params, list(scope.chains))
+    return _fetch(str(path), version, sql, tuple(params), scope.role)
 
 
 def warehouse_info() -> WarehouseInfo:
@@ -100,6 +121,7 @@ def warehouse_info() -> WarehouseInfo:
         version,
         "select built_at, as_of_date, fingerprint from meta.build_info limit 1",
         (),
+        "any",
     )
     if row.empty:
         raise WarehouseError("corrupt", path, "meta.build_info is empty")
@@ -154,21 +176,21 @@ def kpi_periods() -> pd.DataFrame:
 
 def kpi_progress(year: int, quarter: int) -> pd.DataFrame:
     """Every chain × KPI for one quarter, with the KPI's area and the chain's names."""
-    return fetch(_KPI_PROGRESS, (int(year), int(quarter)))
+    return fetch(_KPI_PROGRESS, (int(year), int(quarter)), by_chain=True)
 
 
 def kpi_progress_year(year: int, chain_code: str) -> pd.DataFrame:
     """One chain's KPIs quarter by quarter in one year."""
-    return fetch(_KPI_PROGRESS_YEAR, (int(year), str(chain_code)))
+    return fetch(_KPI_PROGRESS_YEAR, (int(year), str(chain_code)), by_chain=True)
 
 
 def kpi_monthly(year: int, chain_code: str, kpi_code: str) -> pd.DataFrame:
-    return fetch(_KPI_MONTHLY, (int(year), str(chain_code), str(kpi_code)))
+    return fetch(_KPI_MONTHLY, (int(year), str(chain_code), str(kpi_code)), by_chain=True)
 
 
 def chains() -> pd.DataFrame:
     """ALL first, then the four chains."""
-    return fetch(_CHAINS)
+    return fetch(_CHAINS, by_chain=True)
 
 
 # --- Investment marts -----------------------------------------------------------------------
@@ -243,12 +265,12 @@ order by days_since_first_contact desc, lead_id
 
 def projects(chain_code: str | None = None) -> pd.DataFrame:
     if chain_code is None:
-        return fetch(_PROJECTS)
-    return fetch(_PROJECTS_OF_CHAIN, (str(chain_code),))
+        return fetch(_PROJECTS, by_chain=True)
+    return fetch(_PROJECTS_OF_CHAIN, (str(chain_code),), by_chain=True)
 
 
 def gaps(chain_code: str) -> pd.DataFrame:
-    return fetch(_GAPS_OF_CHAIN, (str(chain_code),))
+    return fetch(_GAPS_OF_CHAIN, (str(chain_code),), by_chain=True)
 
 
 def code_list(name: str) -> pd.DataFrame:
@@ -261,11 +283,11 @@ def lead_years() -> list[int]:
 
 
 def lead_funnel(year: int) -> pd.DataFrame:
-    return fetch(_LEAD_FUNNEL, (int(year),))
+    return fetch(_LEAD_FUNNEL, (int(year),), by_chain=True)
 
 
 def stale_leads() -> pd.DataFrame:
-    return fetch(_STALE_LEADS)
+    return fetch(_STALE_LEADS, by_chain=True)
 
 
 # --- Talent marts ---------------------------------------------------------------------------
@@ -306,11 +328,11 @@ def hire_years() -> list[int]:
 
 
 def hires(year: int) -> pd.DataFrame:
-    return fetch(_HIRES, (int(year),))
+    return fetch(_HIRES, (int(year),), by_chain=True)
 
 
 def catalogue_fill() -> pd.DataFrame:
-    return fetch(_CATALOGUE)
+    return fetch(_CATALOGUE, by_chain=True)
 
 
 # --- Data quality ---------------------------------------------------------------------------
@@ -380,10 +402,14 @@ def ingest_files() -> pd.DataFrame:
 
 
 def ingest_rejections() -> pd.DataFrame:
+    if not current_scope().sees_rejected_rows:
+        raise NotAllowed
     return fetch(_REJECTIONS)
 
 
 def ingest_warnings() -> pd.DataFrame:
+    if not current_scope().sees_rejected_rows:
+        raise NotAllowed
     return fetch(_WARNINGS)
 
 
@@ -400,7 +426,7 @@ def freshness() -> pd.DataFrame:
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)
 def _export_files(
-    version: str, year: int, quarter: int, chain: str | None, lang: str
+    version: str, year: int, quarter: int, chain: str | None, lang: str, role: str
 ) -> list[tuple[str, bytes]]:
     import tempfile
 
@@ -415,11 +441,14 @@ def export_files(year: int, quarter: int, chain: str | None, lang: str) -> list[
     """The quarterly export (chainkpi.export.write_export) as (file name, bytes), written into a
     temporary folder and cached per warehouse version. Raises chainkpi.errors.UserError for a
     quarter without data."""
+    scope = current_scope()
+    if scope.chain:
+        chain = scope.chain  # a chain office exports its own chain only
     path = published_path()
     version = warehouse_version(path)
     if version is None:
         raise WarehouseError("missing", path)
-    return _export_files(version, int(year), int(quarter), chain, lang)
+    return _export_files(version, int(year), int(quarter), chain, lang, scope.role)
 
 
 def default_export_quarter() -> tuple[int, int] | None:

@@ -23,7 +23,12 @@ def overview_render_seconds(home: Path | None = None, runs: int = 7) -> dict[str
 
     if home is not None:
         os.environ["CHAINKPI_HOME"] = str(home)
-    at = AppTest.from_file(str(PROJECT_ROOT / "dashboards" / "app.py"), default_timeout=120)
+    from tests.dashboard_fixtures import sign_in
+
+    at = sign_in(
+        AppTest.from_file(str(PROJECT_ROOT / "dashboards" / "app.py"), default_timeout=120),
+        role="district",
+    )
     started = time.perf_counter()
     at.run()
     cold = time.perf_counter() - started

@@ -105,11 +105,27 @@ def wait_for_app(page) -> None:
     page.wait_for_timeout(800)  # Plotly draws after the run
 
 
-def screenshot_overview(home: Path, out: Path, height: int = 2400) -> Path:
+def sign_in_page(page, username: str, password: str) -> None:
+    """Fill the dashboard's sign-in form and submit it."""
+    page.wait_for_selector('[data-testid="stForm"]')
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
+def screenshot_overview(
+    home: Path,
+    out: Path,
+    height: int = 2400,
+    username: str = "district",
+    password: str = "demo-district",
+) -> Path:
     """Save the overview of the warehouse in `home` as a PNG at `out` (Streamlit scrolls inside
-    its own container, so the viewport is made tall enough for the whole page)."""
+    its own container, so the viewport is made tall enough for the whole page). Signs in as
+    the demo's district user by default."""
     with serve(home) as url, browser_page(height=height) as page:
         page.goto(f"{url}/")
+        sign_in_page(page, username, password)
         page.wait_for_selector('[data-testid="stMetric"]')
         page.wait_for_selector(".js-plotly-plot")
         wait_for_app(page)
@@ -136,8 +152,13 @@ needs_chromium = pytest.mark.skipif(
 
 @needs_chromium
 def test_dashboard_in_a_browser_switches_pages_and_quarters(dashboard_home, tmp_path):
+    from tests.dashboard_fixtures import TEST_USERS
+
     with serve(dashboard_home) as url, browser_page() as page:
         page.goto(f"{url}/")
+        # Nothing but the sign-in form before signing in.
+        assert page.locator('[data-testid="stMetric"]').count() == 0
+        sign_in_page(page, "tester", TEST_USERS["tester"][1])
         page.wait_for_selector('[data-testid="stMetric"]')
         wait_for_app(page)
         main = page.locator('[data-testid="stMain"]')

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from chainkpi.settings import PROJECT_ROOT
 from dashboards import charts
+from tests.dashboard_fixtures import sign_in
 
 APP = PROJECT_ROOT / "dashboards" / "app.py"
 PAGES = ("overview", "chain", "projects", "leads", "talent", "quality", "export")
@@ -30,7 +31,7 @@ def app(home, monkeypatch):
     monkeypatch.setenv("CHAINKPI_HOME", str(home))
 
     def run(page: str = "overview", **query: object) -> AppTest:
-        at = AppTest.from_file(str(APP), default_timeout=60)
+        at = sign_in(AppTest.from_file(str(APP), default_timeout=60))
         for key, value in query.items():
             at.query_params[key] = str(value)
         at.run()
@@ -198,7 +199,7 @@ def test_sidebar_says_when_the_warehouse_was_built(app, home):
 @pytest.mark.parametrize("page", ["overview", "quality"])
 def test_without_a_published_warehouse_every_page_says_run_kpi_build(page, tmp_path, monkeypatch):
     monkeypatch.setenv("CHAINKPI_HOME", str(tmp_path / "empty"))
-    at = AppTest.from_file(str(APP), default_timeout=30).run()
+    at = sign_in(AppTest.from_file(str(APP), default_timeout=30)).run()
     if page != "overview":
         at.switch_page(f"views/{page}.py").run()
     assert not at.exception
@@ -211,7 +212,7 @@ def test_a_corrupt_warehouse_is_reported_as_corrupt(tmp_path, monkeypatch):
     (home / "warehouse").mkdir(parents=True)
     (home / "warehouse" / "chainkpi.duckdb").write_bytes(b"this is not a duckdb file" * 200)
     monkeypatch.setenv("CHAINKPI_HOME", str(home))
-    at = AppTest.from_file(str(APP), default_timeout=30).run()
+    at = sign_in(AppTest.from_file(str(APP), default_timeout=30)).run()
     assert not at.exception
     error = " ".join(texts(at, "error"))
     assert "已损坏" in error and "kpi build" in error
@@ -384,7 +385,7 @@ def test_quality_page_shows_rejected_rows_with_their_rule(tmp_path, monkeypatch)
     )
     ingest(None, ws)
     build(ws, as_of=AS_OF)
-    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    at = sign_in(AppTest.from_file(str(APP), default_timeout=60)).run()
     at.switch_page("views/quality.py").run()
     assert not at.exception
     rejected = next(d.value for d in at.dataframe if "规则" in d.value.columns)

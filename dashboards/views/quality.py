@@ -164,8 +164,11 @@ def render() -> None:
     st.title(tr("quality_title"))
     _freshness()
     _files()
-    _row_issues(queries.ingest_rejections(), tr("rejections"), tr("rejections_none"))
-    _row_issues(queries.ingest_warnings(), tr("warnings"), tr("warnings_none"))
+    try:
+        _row_issues(queries.ingest_rejections(), tr("rejections"), tr("rejections_none"))
+        _row_issues(queries.ingest_warnings(), tr("warnings"), tr("warnings_none"))
+    except queries.NotAllowed:
+        ui.empty(tr("analysts_only"))
     _dbt()
 
 

@@ -53,6 +53,7 @@ class User:
     display_name: str
     role: str
     password_hash: str
+    email: str | None = None  # for OIDC sign-in (st.login): the address that maps to this user
 
     @property
     def scope(self) -> Scope:
@@ -78,7 +79,9 @@ def load_users(path: Path) -> dict[str, User]:
         role = entry.get("role", "")
         if role not in ROLES or not entry.get("password_hash"):
             continue  # an incomplete entry grants nothing
-        users[name] = User(name, entry.get("display_name", name), role, entry["password_hash"])
+        users[name] = User(
+            name, entry.get("display_name", name), role, entry["password_hash"], entry.get("email")
+        )
     return users
 
 
@@ -117,7 +120,14 @@ def add_user(
     if len(password) < 8:
         raise UsageError("密码至少 8 位 (password: at least 8 characters)")
     users = load_users(path)
-    users[username] = User(username, display_name or username, role, hash_password(password))
+    previous = users.get(username)
+    users[username] = User(
+        username,
+        display_name or username,
+        role,
+        hash_password(password),
+        previous.email if previous else None,
+    )
     lines = [
         "# chainkpi dashboard users — edit roles here; add users with `kpi user add`.",
         "# Roles: district (all chains), analyst (all + rejected rows), chain:NE|SEMI|EQUIP|MAT.",
@@ -129,8 +139,10 @@ def add_user(
             f"display_name = {_toml_string(user.display_name)}",
             f"role = {_toml_string(user.role)}",
             f"password_hash = {_toml_string(user.password_hash)}",
-            "",
         ]
+        if user.email:
+            lines.append(f"email = {_toml_string(user.email)}")
+        lines.append("")
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
