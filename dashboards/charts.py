@@ -36,6 +36,14 @@ STATUS_BADGE = {
     "no_target": ("gray", ":material/remove:"),
 }
 
+
+def plotly_text(value: object) -> str:
+    """Ledger text made literal for Plotly labels: Plotly reads `<b>`, `<a href>`, `<br>`,
+    `<span style>` in hover and label text as markup, and decodes entities after it has
+    read the tags — so escaping `&`, `<` and `>` shows any text exactly as it was typed."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 NEUTRAL = "#0072B2"  # Okabe–Ito blue: counts that carry no status
 NEUTRAL_LIGHT = "#56B4E9"
 ACCENT = "#CC79A7"
@@ -292,7 +300,8 @@ def make_gap_matrix(gaps: pd.DataFrame, *, title: str, lang: str = "zh") -> go.F
             zr.append(n)
             label = f"{n}" + (f"<br>⚠ {unc}" if unc else "")
             tr.append(label)
-            names = "、".join(str(x) for x in cell.link_name.dropna().head(8))
+            # Office-typed text: shown literally, never as Plotly markup.
+            names = "、".join(plotly_text(x) for x in cell.link_name.dropna().head(8))
             hr.append(names)
         z.append(zr)
         text.append(tr)

@@ -110,6 +110,22 @@ def test_gap_matrix_counts_gaps_by_segment_and_status_and_marks_uncovered():
     assert heat.customdata[0][0] == "石英砂"
 
 
+def test_gap_matrix_shows_markup_in_a_link_name_as_text_not_as_plotly_markup():
+    gaps = pd.DataFrame(
+        {
+            "segment": ["upstream"], "segment_label_zh": ["上游"], "segment_order": [1],
+            "status": ["open"], "status_label_zh": ["未补"], "status_order": [1],
+            "is_uncovered": [False],
+            "link_name": ['<b>粗</b><a href="https://x.invalid">链接</a> & &lt;'],
+        }
+    )  # fmt: skip
+    heat = charts.make_gap_matrix(gaps, title="缺口").data[0]
+    # Plotly decodes entities after reading tags: this reads back as the text typed.
+    assert heat.customdata[0][0] == (
+        '&lt;b&gt;粗&lt;/b&gt;&lt;a href="https://x.invalid"&gt;链接&lt;/a&gt; &amp; &amp;lt;'
+    )
+
+
 def test_project_funnel_counts_every_project_that_reached_a_stage():
     projects = pd.DataFrame(
         {

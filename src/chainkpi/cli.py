@@ -1,7 +1,8 @@
 """The `kpi` command: a thin layer over functions that tests call directly.
 
-User mistakes (chainkpi.errors.UserError) become one clear line on stderr and a non-zero
-exit; anything else is a bug and traces back.
+User mistakes (chainkpi.errors.UserError) and the environment's refusals (OSError: a disk
+full, a read-only or missing folder, no permission) become one clear line on stderr and a
+non-zero exit; anything else is a bug and traces back.
 """
 
 from __future__ import annotations
@@ -103,9 +104,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         from chainkpi.errors import UsageError
 
         raise UsageError(f"--report 需要一个文件路径，而不是文件夹: {args.report}")
+    if args.report:
+        # Before ingesting: a report that cannot be written is refused with nothing loaded.
+        args.report.parent.mkdir(parents=True, exist_ok=True)
     result = ingest(args.paths or None, Workspace.from_env(), progress=progress, on_start=on_start)
     if args.report:
-        args.report.parent.mkdir(parents=True, exist_ok=True)
         args.report.write_text(
             json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
         )
@@ -248,14 +251,29 @@ COMMANDS = {
 }
 
 
+def _os_error_line(exc: OSError) -> str:
+    """`No space left on device: /data/warehouse/…` — what the system said, and where."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    where = ", ".join(str(name) for name in (exc.filename, exc.filename2) if name is not None)
+    return f"无法读写文件 (file system error): {reason}" + (f": {where}" if where else "")
+
+
 def main(argv: list[str] | None = None) -> int:
+    import logging
+
     disable_telemetry()
+    # A log handler that cannot write (a full disk) must not print its own traceback over the
+    # command's one-line error; the failure itself still surfaces as that error.
+    logging.raiseExceptions = False
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
     except UserError as exc:
         print(f"kpi {args.command}: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        print(f"kpi {args.command}: {_os_error_line(exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"kpi {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -1,0 +1,51 @@
+"""The dashboard under load while builds republish the warehouse: scripts/load_test.py at a
+reduced size (3 sessions, about 30 s, at least one `kpi build --force` finished meanwhile).
+
+The benchmark runs the same script at full size; its figures go to the notes, not to asserts.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import duckdb
+
+from chainkpi.settings import PROJECT_ROOT
+from tests.test_browser import needs_chromium
+
+SESSIONS = 3
+
+
+@needs_chromium
+def test_dashboard_sessions_hold_without_error_while_builds_republish(tmp_path_factory, tmp_path):
+    from tests.dashboard_fixtures import dashboard_workspace
+
+    home = tmp_path / "home"  # a copy: the builds replace its warehouse again and again
+    shutil.copytree(dashboard_workspace(tmp_path_factory), home)
+    summary_file = tmp_path / "load.json"
+    done = subprocess.run(
+        [
+            sys.executable, str(PROJECT_ROOT / "scripts" / "load_test.py"),
+            "--sessions", str(SESSIONS), "--duration", "30", "--min-builds", "1",
+            "--home", str(home), "--json", str(summary_file),
+        ],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert summary_file.exists(), done.stderr[-3000:]
+    summary = json.loads(summary_file.read_text(encoding="utf-8"))
+    assert summary["errors"] == 0, summary["error_samples"]
+    assert summary["sessions_held"] == SESSIONS, summary
+    assert summary["builds_completed"] >= 1 and summary["builds_failed"] == 0, summary
+    assert summary["server_tracebacks"] == 0, summary
+    assert summary["page_time"]["count"] >= SESSIONS * 3, summary
+    assert summary["dashboard_rss_mb_after"], summary
+    assert done.returncode == 0, done.stderr[-3000:]
+    # The published warehouse is whole after it all.
+    con = duckdb.connect(str(home / "warehouse" / "chainkpi.duckdb"), read_only=True)
+    try:
+        assert con.execute("select count(*) from main.fct_kpi_progress").fetchone()[0] > 0
+    finally:
+        con.close()
