@@ -108,6 +108,37 @@ def _open_read_only(path: Path, what: str) -> duckdb.DuckDBPyConnection:
         raise PipelineError(f"无法打开{what}: {path}: {exc}") from None
 
 
+def _checksum_path(published: Path) -> Path:
+    return published.with_name(published.name + ".sha256")
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        temporary.write_text(text, encoding="ascii")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _intact(published: Path) -> bool:
+    """The published file is byte for byte what the last build published: a damaged block
+    anywhere (not only in meta.build_info) means rebuild, not "nothing changed"."""
+    checksum = _checksum_path(published)
+    try:
+        return checksum.read_text(encoding="ascii").strip() == _file_sha256(published)
+    except OSError:
+        return False
+
+
 def published_info(path: Path) -> dict | None:
     """The published warehouse's build record, or None if there is none or it is unreadable."""
     if not path.exists():
@@ -269,7 +300,12 @@ def build(
             f"{project_fingerprint()}|{raw_fingerprint(workspace.raw_db)}|{as_of}".encode()
         ).hexdigest()
         current = published_info(workspace.published_db)
-        if not force and current and current["fingerprint"] == fingerprint:
+        if (
+            not force
+            and current
+            and current["fingerprint"] == fingerprint
+            and _intact(workspace.published_db)
+        ):
             return BuildResult(published=False, skipped=True, seconds=time.perf_counter() - started,
                                path=workspace.published_db)  # fmt: skip
 
@@ -281,19 +317,13 @@ def build(
         env = {
             "CHAINKPI_BUILD_DB": str(target),
             "CHAINKPI_RAW_DB": str(workspace.raw_db),
+            # Read by the as_of_date() macro. Not `--vars`: changed vars (a new day) make dbt
+            # throw its saved parse away, a changed env var re-parses only the models using it.
+            "CHAINKPI_AS_OF_DATE": as_of.isoformat(),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         }
         dbt_started = time.perf_counter()
-        outcome = run_dbt(
-            _dbt_args(
-                "build",
-                workspace,
-                target,
-                ["--vars", json.dumps({"as_of_date": as_of.isoformat()})],
-            ),
-            env,
-            echo,
-        )
+        outcome = run_dbt(_dbt_args("build", workspace, target, []), env, echo)
         dbt_seconds = time.perf_counter() - dbt_started
         counts, failures, rows = _summarise(outcome.result)
         if not outcome.success:
@@ -306,11 +336,20 @@ def build(
                 "dbt build 未通过，已发布的数据仓库保持不变 (build failed; the published warehouse is "
                 "unchanged): " + "; ".join(failures[:5])
             )
-        _finalise(target, fingerprint, as_of, rows)
-        _fsync(target)
-        os.replace(target, workspace.published_db)
-        _fsync(workspace.warehouse_dir)
-        shutil.rmtree(build_dir, ignore_errors=True)
+        try:
+            _finalise(target, fingerprint, as_of, rows)
+            _fsync(target)
+            digest = _file_sha256(target)
+            os.replace(target, workspace.published_db)
+            _write_atomically(_checksum_path(workspace.published_db), digest)
+            _fsync(workspace.warehouse_dir)
+        except (duckdb.Error, OSError) as exc:
+            raise PipelineError(
+                "发布失败，已发布的数据仓库保持不变 (could not publish; the published warehouse is "
+                f"unchanged): {str(exc).splitlines()[0]}"
+            ) from exc
+        finally:
+            shutil.rmtree(build_dir, ignore_errors=True)
     return BuildResult(
         published=True,
         seconds=time.perf_counter() - started,

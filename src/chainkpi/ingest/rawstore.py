@@ -6,6 +6,7 @@ bookkeeping row, so an interrupted run leaves every file either wholly loaded or
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from pathlib import Path
@@ -158,8 +159,16 @@ class RawStore:
                     ],
                 )
             self._run("commit")
-        except BaseException:
-            self._run("rollback")
+        except BaseException as exc:
+            # A failed commit (a full disk) may already have ended the transaction.
+            with contextlib.suppress(duckdb.Error):
+                self._run("rollback")
+            if isinstance(exc, duckdb.Error):
+                raise PipelineError(
+                    f"写入原始数据层失败，本文件未导入，可在问题解决后重新运行 kpi ingest "
+                    f"(could not write the raw layer; nothing of this file was loaded): "
+                    f"{str(exc).splitlines()[0]}"
+                ) from exc
             raise
         return load_id
 
