@@ -8,9 +8,9 @@ CHAINKPI_SECRET_FILE, default ~/.config/chainkpi/secret.key, made on first use, 
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -44,10 +44,14 @@ def load_secret() -> bytes:
     return key
 
 
+# Every character that is not alphanumeric (str.isalnum): \w is alphanumerics plus "_".
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def canonical(kind: str, value: str) -> str:
     """The form that is hashed, so that `138 0013 8000` and `13800138000` match."""
     if kind in ("id_number", "phone"):
-        value = "".join(ch for ch in value if ch.isalnum()).upper()
+        value = _NOT_ALNUM.sub("", value).upper()
         if kind == "phone" and value.startswith("86") and len(value) == 13:
             value = value[2:]
     return value
@@ -70,11 +74,14 @@ def keyed_hash(key: bytes, kind: str, value: str | None) -> str | None:
     if value is None:
         return None
     message = f"{kind}:{canonical(kind, value)}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return hmac.digest(key, message, "sha256").hex()
 
 
 def mask_series(kind: str, values: pd.Series) -> pd.Series:
-    return values.map(lambda v: mask(kind, v) if isinstance(v, str) else None).astype(object)
+    # Names repeat: mask each distinct value once.
+    distinct = {v: mask(kind, v) for v in values.dropna().unique() if isinstance(v, str)}
+    masked = values.map(distinct).astype(object)
+    return masked.where(masked.notna(), None)
 
 
 def hash_series(key: bytes, kind: str, values: pd.Series) -> pd.Series:

@@ -104,12 +104,16 @@ def build_table(grid: Grid, dataset: Dataset) -> LedgerTable:
         for i, row in enumerate(body)
         if any(p < len(row) and row[p] is not None and str(row[p]).strip() for p in positions)
     ]
+    kept = [body[i] for i in keep]
     columns: dict[str, pa.Array] = {}
     for position in positions:
-        cells = [body[i][position] if position < len(body[i]) else None for i in keep]
+        cells = [row[position] if position < len(row) else None for row in kept]
         columns[mapping[position]] = normalise_cells(cells)
-    frame = pa.table(columns).to_pandas(types_mapper=None) if columns else pd.DataFrame()
-    frame = frame.astype(object).where(frame.notna(), None)
+    # Text or None in every cell (object columns; Arrow's nulls become None).
+    frame = pd.DataFrame(
+        {key: array.to_numpy(zero_copy_only=False) for key, array in columns.items()},
+        dtype=object,
+    )
     # After NFKC a cell may have become a missing token only: such rows carry no data at all.
     non_empty = frame.notna().any(axis=1).to_numpy() if len(frame.columns) else []
     frame = frame[non_empty].reset_index(drop=True)
