@@ -1,0 +1,668 @@
+"""The benchmark: how fast, at what scale, against the physical limit (`make bench`).
+
+    .venv/bin/python scripts/bench.py [--scales 1 10 100] [--runs 3] [--no-dashboard]
+
+For each scale it writes the demo ledgers (chainkpi.demo, fixed seed and as-of date) into
+bench_work/ (git-ignored), then times, in a fresh workspace per run, each command as a user
+runs it — a subprocess of .venv/bin/kpi — and records its wall time and peak memory (the
+child's own maximum resident set size, from wait4):
+
+    kpi ingest · kpi build (first build: full dbt parse) · kpi build (nothing changed)
+    · kpi build --force (dbt's partial parse state present) · kpi export
+
+plus the dashboard's overview and chain pages (AppTest) and the baseline: one plain DuckDB
+SQL script (scripts/bench_baseline.sql) that computes the same KPI progress table from the
+same rows as clean CSVs — the floor no pipeline can beat. The baseline's table is checked
+against the pipeline's fct_kpi_progress, so both really compute the same thing. Start-up
+costs (imports, dbt parse) are timed once on their own.
+
+Results: docs/benchmarks.md (tables) and docs/benchmarks.json (every run), to compare later
+changes against. Python's bytecode cache is on for the children (PYTHONPYCACHEPREFIX under
+bench_work/), as on any installation after its first run, even when the calling shell sets
+PYTHONDONTWRITEBYTECODE; --no-bytecode-cache measures without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from chainkpi.settings import PROJECT_ROOT
+
+AS_OF = dt.date(2026, 11, 25)
+SEED = 20241
+EXPORT_YEAR, EXPORT_QUARTER = 2026, 3
+BIN = Path(sys.executable).parent
+KPI = str(BIN / "kpi")
+PYTHON = sys.executable
+BASELINE_SQL = PROJECT_ROOT / "scripts" / "bench_baseline.sql"
+PACKAGES = ("duckdb", "dbt-core", "dbt-duckdb", "great_expectations", "pandas", "streamlit")
+CONTRACT_COLUMNS = (
+    "year, quarter, chain_code, kpi_code, kpi_name_zh, unit, quarter_actual, ytd_actual, "
+    "annual_target, expected_to_date, pct_of_target, status, projected_year_end"
+)
+BASELINE_RUNNER = """
+import sys, time
+started = time.perf_counter()
+import duckdb
+con = duckdb.connect()
+con.execute(open(sys.argv[1], encoding="utf-8").read())
+print(f"query_seconds={time.perf_counter() - started:.4f}")
+"""
+STEPS = (
+    ("ingest", "kpi ingest"),
+    ("build", "kpi build (first: full dbt parse)"),
+    ("build_unchanged", "kpi build, nothing changed"),
+    ("build_warm", "kpi build --force (partial parse)"),
+    ("export", "kpi export"),
+)
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+# The child's peak RSS comes from wait4 in a small wrapper process: measured from this
+# (large) process directly, a child would report this process's size, which it shares until
+# it execs. The wrapper is ~10 MB, below any step's peak, so it cannot raise the figure.
+RSS_WRAPPER = """
+import os, sys, time
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - started
+with open(sys.argv[1], "w") as out:
+    out.write(f"{usage.ru_maxrss} {seconds} {usage.ru_utime + usage.ru_stime}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def measure(cmd: list[str], env: dict[str, str], log: Path, cwd: Path | None = None) -> dict:
+    """Run one command; its wall time and its peak RSS (its own and its waited children's)."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    usage = log.with_suffix(".rusage")
+    with log.open("wb") as out:
+        code = subprocess.call(
+            [PYTHON, "-c", RSS_WRAPPER, str(usage), *cmd],
+            env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    if code != 0:
+        tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+        raise SystemExit(f"bench: {' '.join(cmd)} exited {code}:\n{tail}")
+    max_rss_kb, seconds, cpu = usage.read_text().split()
+    return {
+        "seconds": float(seconds),
+        "cpu_seconds": float(cpu),
+        "peak_rss_mb": int(max_rss_kb) / 1024,
+    }
+
+
+def summary(runs: list[dict]) -> dict:
+    seconds = [r["seconds"] for r in runs]
+    return {
+        "median_seconds": statistics.median(seconds),
+        "min_seconds": min(seconds),
+        "max_seconds": max(seconds),
+        "median_cpu_seconds": statistics.median(r["cpu_seconds"] for r in runs),
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+        "runs": runs,
+    }
+
+
+def progress(text: str) -> None:
+    print(text, flush=True)
+
+
+def child_env(home: Path | None, bytecode_cache: Path | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        CHAINKPI_SECRET="bench-only-secret-not-for-real-data",
+        DBT_SEND_ANONYMOUS_USAGE_STATS="False",
+        GX_ANALYTICS_ENABLED="False",
+        STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
+    )
+    if home is not None:
+        env["CHAINKPI_HOME"] = str(home)
+    if bytecode_cache is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(bytecode_cache)
+    return env
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def ledgers(work: Path, scale: int) -> Path:
+    """The demo ledgers of one scale, written once and reused while the generator is the same."""
+    from chainkpi.demo import generate
+
+    folder = work / "ledgers" / f"s{scale}"
+    stamp = hashlib.sha256(
+        (PROJECT_ROOT / "src" / "chainkpi" / "demo.py").read_bytes()
+        + f"|{scale}|{SEED}|{AS_OF}".encode()
+    ).hexdigest()
+    stamp_file = work / "ledgers" / f"s{scale}.stamp"
+    if not (stamp_file.exists() and stamp_file.read_text() == stamp and folder.is_dir()):
+        shutil.rmtree(folder, ignore_errors=True)
+        generate(folder, scale=scale, seed=SEED, as_of=AS_OF)
+        stamp_file.write_text(stamp)
+    return folder
+
+
+def input_stats(folder: Path, report: Path) -> dict:
+    files = json.loads(report.read_text(encoding="utf-8"))
+    return {
+        "files": len(files),
+        "bytes": sum(p.stat().st_size for p in folder.iterdir()),
+        "rows": sum(f["rows_read"] for f in files),
+        "rows_loaded": sum(f["rows_loaded"] for f in files),
+    }
+
+
+def clean_csvs(raw_db: Path, out: Path) -> None:
+    """The accepted rows of every handed-in file as clean CSV: UTF-8, English headers,
+    canonical codes, one file per ledger in load order (outside any timing)."""
+    from chainkpi.ingest.rawstore import LINEAGE_COLUMNS, stored_columns
+    from chainkpi.ingest.schema import DATASETS
+
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    lineage = {name for name, _ in LINEAGE_COLUMNS}
+    con = duckdb.connect(str(raw_db), read_only=True)
+    try:
+        for dataset in DATASETS.values():
+            columns = [n for n, _ in stored_columns(dataset) if n not in lineage]
+            loads = con.execute(
+                f"select distinct _load_id from raw.{dataset.key} order by 1"
+            ).fetchall()
+            for (load_id,) in loads:
+                con.execute(
+                    f"copy (select {', '.join(columns)} from raw.{dataset.key} "
+                    f"where _load_id = {int(load_id)} order by _row_number) "
+                    f"to '{out / f'{dataset.key}__{int(load_id):03d}.csv'}' (header true)"
+                )
+    finally:
+        con.close()
+    for seed in ("chains", "kpi_definitions", "kpi_targets"):
+        shutil.copyfile(PROJECT_ROOT / "seeds" / f"{seed}.csv", out / f"{seed}.csv")
+
+
+def baseline_matches(published: Path, baseline_csv: Path) -> bool:
+    """The baseline computed exactly the pipeline's KPI progress table (contract columns)."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{published}' as wh (read_only)")
+        difference = con.execute(
+            f"""
+            with pipeline as (select {CONTRACT_COLUMNS} from wh.main.fct_kpi_progress),
+            baseline as (
+                select {CONTRACT_COLUMNS} from read_csv('{baseline_csv}', header = true,
+                    types = {{'quarter_actual': 'decimal(18,2)', 'ytd_actual': 'decimal(18,2)',
+                              'annual_target': 'decimal(18,2)',
+                              'expected_to_date': 'decimal(18,2)',
+                              'pct_of_target': 'decimal(18,4)',
+                              'projected_year_end': 'decimal(18,2)'}})
+            )
+            select
+                (select count(*) from (select * from pipeline except all select * from baseline)),
+                (select count(*) from (select * from baseline except all select * from pipeline)),
+                (select count(*) from pipeline)
+            """
+        ).fetchone()
+    finally:
+        con.close()
+    return difference[0] == 0 and difference[1] == 0 and difference[2] > 0
+
+
+# --------------------------------------------------------------------------- the steps
+
+
+def dbt_args(command: str, target: Path, logs: Path) -> list[str]:
+    return [
+        str(BIN / "dbt"), command,
+        "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT),
+        "--target-path", str(target), "--log-path", str(logs),
+        "--vars", json.dumps({"as_of_date": AS_OF.isoformat()}),
+    ]  # fmt: skip
+
+
+def startup_costs(work: Path, raw_db: Path, runs: int, cache: Path | None) -> dict:
+    """What every run pays before touching a row: interpreter, imports, dbt's parse."""
+    env = child_env(None, cache)
+    result: dict[str, dict] = {}
+    imports = {
+        "python": "pass",
+        "import chainkpi.ingest.pipeline (pandas, pyarrow, duckdb)": "import chainkpi.ingest.pipeline",
+        "import great_expectations": "import great_expectations",
+        "import dbt (dbt.cli.main)": "import dbt.cli.main",
+    }  # fmt: skip
+    for label, code in imports.items():
+        result[label] = summary(
+            [measure([PYTHON, "-c", code], env, work / "logs" / "import.log") for _ in range(runs)]
+        )
+        progress(f"  {label}: {result[label]['median_seconds']:.2f} s")
+    parse_env = {**env, "CHAINKPI_RAW_DB": str(raw_db)}
+    full, partial = [], []
+    for run in range(runs):
+        target = work / "parse" / f"run{run}"
+        shutil.rmtree(target, ignore_errors=True)
+        parse_env["CHAINKPI_BUILD_DB"] = str(target / "chainkpi.duckdb")
+        args = dbt_args("parse", target / "target", target / "logs")
+        full.append(measure(args, parse_env, target / "full.log"))
+        partial.append(measure(args, parse_env, target / "partial.log"))
+    result["dbt parse (full, CLI start-up included)"] = summary(full)
+    result["dbt parse (partial, CLI start-up included)"] = summary(partial)
+    for label in list(result)[-2:]:
+        progress(f"  {label}: {result[label]['median_seconds']:.2f} s")
+    return result
+
+
+def dbt_execute_seconds(home: Path) -> tuple[float, int]:
+    """dbt's own figure for running the nodes (after start-up and parse), and the node count."""
+    results = json.loads((home / "dbt" / "target" / "run_results.json").read_text())
+    return float(results["elapsed_time"]), len(results["results"])
+
+
+def run_scale(work: Path, scale: int, runs: int, cache: Path | None, dashboard: bool) -> dict:
+    folder = ledgers(work, scale)
+    steps: dict[str, list[dict]] = {key: [] for key, _ in STEPS}
+    execute: list[float] = []
+    nodes = 0
+    home = work / f"s{scale}" / "run0"
+    for run in range(runs):
+        home = work / f"s{scale}" / f"run{run}"
+        shutil.rmtree(home, ignore_errors=True)
+        env = child_env(home, cache)
+        logs = home.parent / f"logs{run}"
+        as_of = ["--as-of", AS_OF.isoformat()]
+        commands = {
+            "ingest": [KPI, "ingest", str(folder), "-q", "--report", str(home / "report.json")],
+            "build": [KPI, "build", "-q", *as_of],
+            "build_unchanged": [KPI, "build", "-q", *as_of],
+            "build_warm": [KPI, "build", "-q", "--force", *as_of],
+            "export": [
+                KPI, "export", "--year", str(EXPORT_YEAR), "--quarter", str(EXPORT_QUARTER),
+                "--out", str(home / "exports"),
+            ],
+        }  # fmt: skip
+        line = []
+        for key, _ in STEPS:
+            measured = measure(commands[key], env, logs / f"{key}.log")
+            if (
+                key == "build_unchanged"
+                and "nothing changed" not in (logs / f"{key}.log").read_text()
+            ):
+                raise SystemExit("bench: the second kpi build did not detect 'nothing changed'")
+            if key == "build":
+                seconds, nodes = dbt_execute_seconds(home)
+                measured["dbt_execute_seconds"] = seconds
+                execute.append(seconds)
+            steps[key].append(measured)
+            line.append(f"{key} {measured['seconds']:.2f} s/{measured['peak_rss_mb']:.0f} MB")
+        progress(f"  scale {scale} run {run + 1}/{runs}: " + ", ".join(line))
+
+    result: dict = {"scale": scale, "input": input_stats(folder, home / "report.json")}
+    result["steps"] = {key: summary(values) for key, values in steps.items()}
+    result["steps"]["build"]["dbt_execute_median_seconds"] = statistics.median(execute)
+    result["steps"]["build"]["dbt_nodes"] = nodes
+
+    clean = work / "clean" / f"s{scale}"
+    clean_csvs(home / "warehouse" / "raw_layer.duckdb", clean)
+    env = child_env(None, cache)
+    baseline, query = [], []
+    for run in range(runs):
+        log = work / "logs" / f"baseline_s{scale}_{run}.log"
+        cmd = [PYTHON, "-c", BASELINE_RUNNER, str(BASELINE_SQL)]
+        baseline.append(measure(cmd, env, log, cwd=clean))
+        query.append(float(log.read_text().strip().splitlines()[-1].split("=")[1]))
+    result["baseline"] = summary(baseline)
+    result["baseline"]["query_median_seconds"] = statistics.median(query)
+    result["baseline"]["matches_pipeline"] = baseline_matches(
+        home / "warehouse" / "chainkpi.duckdb", clean / "kpi_progress.csv"
+    )
+    progress(
+        f"  scale {scale} baseline: {result['baseline']['median_seconds']:.2f} s, "
+        f"{result['baseline']['peak_rss_mb']:.0f} MB, "
+        f"same table as the pipeline: {result['baseline']['matches_pipeline']}"
+    )
+
+    if dashboard:
+        code = (
+            "import json, sys; from pathlib import Path; "
+            "from tests.dashboard_timing import page_render_seconds; "
+            f"print(json.dumps(page_render_seconds(Path(sys.argv[1]), {max(runs, 3)})))"
+        )
+        log = work / "logs" / f"dashboard_s{scale}.log"
+        measured = measure(
+            [PYTHON, "-c", code, str(home)], child_env(home, cache), log, cwd=PROJECT_ROOT
+        )
+        pages = json.loads(log.read_text().strip().splitlines()[-1])
+        result["dashboard"] = {"pages": pages, "process_peak_rss_mb": measured["peak_rss_mb"]}
+        progress(
+            f"  scale {scale} dashboard: "
+            + ", ".join(
+                f"{page} cold {p['cold_median_seconds']:.2f} s / warm {p['warm_median_seconds']:.2f} s"
+                for page, p in pages.items()
+            )
+        )
+    return result
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def derived(results: list[dict]) -> dict:
+    """Pipeline (ingest + build + export) against the baseline, and marginal costs."""
+    out: dict = {"per_scale": {}, "marginal": {}}
+    for r in results:
+        s = r["steps"]
+        pipeline = sum(s[k]["median_seconds"] for k in ("ingest", "build", "export"))
+        out["per_scale"][r["scale"]] = {
+            "pipeline_seconds": pipeline,
+            "baseline_seconds": r["baseline"]["median_seconds"],
+            "ratio": pipeline / r["baseline"]["median_seconds"],
+            "rows": r["input"]["rows"],
+        }
+    by_scale = {r["scale"]: r for r in results}
+    scales = sorted(by_scale)
+    if len(scales) >= 2:
+        low, high = by_scale[scales[-2]], by_scale[scales[-1]]
+        million = (high["input"]["rows"] - low["input"]["rows"]) / 1e6
+        rows_growth = high["input"]["rows"] / low["input"]["rows"]
+
+        def per_million(a: float, b: float) -> float:
+            return (b - a) / million
+
+        marginal = {}
+        for key, _ in STEPS:
+            lo, hi = low["steps"][key], high["steps"][key]
+            marginal[key] = {
+                "seconds_per_million_rows": per_million(lo["median_seconds"], hi["median_seconds"]),
+                "rss_mb_per_million_rows": per_million(lo["peak_rss_mb"], hi["peak_rss_mb"]),
+                "rss_growth": hi["peak_rss_mb"] / lo["peak_rss_mb"],
+            }
+        lo_p = out["per_scale"][low["scale"]]["pipeline_seconds"]
+        hi_p = out["per_scale"][high["scale"]]["pipeline_seconds"]
+        base = per_million(low["baseline"]["median_seconds"], high["baseline"]["median_seconds"])
+        marginal["pipeline"] = {"seconds_per_million_rows": per_million(lo_p, hi_p)}
+        marginal["baseline"] = {
+            "seconds_per_million_rows": base,
+            "rss_mb_per_million_rows": per_million(
+                low["baseline"]["peak_rss_mb"], high["baseline"]["peak_rss_mb"]
+            ),
+            "rss_growth": high["baseline"]["peak_rss_mb"] / low["baseline"]["peak_rss_mb"],
+        }
+        out["marginal"] = {
+            "from_scale": low["scale"],
+            "to_scale": high["scale"],
+            "extra_million_rows": million,
+            "rows_growth": rows_growth,
+            "steps": marginal,
+            "pipeline_over_baseline": marginal["pipeline"]["seconds_per_million_rows"] / base
+            if base > 0
+            else None,
+        }
+    return out
+
+
+def machine() -> dict:
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=PROJECT_ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    from importlib.metadata import version
+
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "versions": {p: version(p) for p in PACKAGES},
+        "commit": commit + ("+changes" if dirty else ""),
+    }
+
+
+def _s(x: float) -> str:
+    return f"{x:.2f}" if x < 100 else f"{x:.0f}"
+
+
+def markdown(data: dict) -> str:
+    m, results, d = data["machine"], data["scales"], data["derived"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (scripts/bench.py); compare a change against these figures by",
+        "running it again. Every figure is wall time of the command as a user runs it (a fresh",
+        "process), the median of the runs with their spread (min–max), and the peak resident",
+        "memory of that process. Demo ledgers (`chainkpi.demo`, seed "
+        f"{SEED}, as of {AS_OF}); a fresh workspace per run.",
+        "",
+        f"- date: {data['date']}; total bench time {data['total_seconds']:.0f} s; "
+        f"{data['runs']} runs per figure",
+        f"- machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; {m['os']}",
+        f"- Python {m['python']}; "
+        + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
+        + f"; commit {m['commit']}",
+        f"- Python bytecode cache: {data['bytecode_cache']}",
+        f"- load average (1 min) at start / end: {data['load_average'][0]:.2f} / "
+        f"{data['load_average'][1]:.2f} — another busy process on the machine shows here and in "
+        "wall times above CPU times",
+        "",
+        "## Input",
+        "",
+        "| scale | files | bytes | rows read | rows loaded |",
+        "| ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        i = r["input"]
+        lines.append(
+            f"| {r['scale']} | {i['files']} | {i['bytes']:,} | {i['rows']:,} | {i['rows_loaded']:,} |"
+        )
+    lines += [
+        "",
+        "## Steps",
+        "",
+        "| scale | step | median s | min–max s | CPU s | peak RSS MB | rows/s | ÷ baseline |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        rows, base = r["input"]["rows"], r["baseline"]["median_seconds"]
+        for key, label in STEPS:
+            s = r["steps"][key]
+            lines.append(
+                f"| {r['scale']} | {label} | {_s(s['median_seconds'])} | "
+                f"{_s(s['min_seconds'])}–{_s(s['max_seconds'])} | {_s(s['median_cpu_seconds'])} | "
+                f"{s['peak_rss_mb']:.0f} | {rows / s['median_seconds']:,.0f} | "
+                f"{s['median_seconds'] / base:.1f}× |"
+            )
+        p = d["per_scale"][r["scale"]]
+        b = r["baseline"]
+        lines.append(
+            f"| {r['scale']} | **pipeline: ingest + build + export** | **{_s(p['pipeline_seconds'])}** "
+            f"| | | | {rows / p['pipeline_seconds']:,.0f} | **{p['ratio']:.1f}×** |"
+        )
+        lines.append(
+            f"| {r['scale']} | baseline: one DuckDB SQL script on clean CSV | {_s(b['median_seconds'])} | "
+            f"{_s(b['min_seconds'])}–{_s(b['max_seconds'])} | {_s(b['median_cpu_seconds'])} | "
+            f"{b['peak_rss_mb']:.0f} | {rows / b['median_seconds']:,.0f} | 1.0× |"
+        )
+    lines += [
+        "",
+        "The baseline's table equals the pipeline's `fct_kpi_progress` (contract columns) at "
+        "every scale: "
+        + ", ".join(f"scale {r['scale']} {r['baseline']['matches_pipeline']}" for r in results)
+        + ". Its query alone (without starting Python and DuckDB): "
+        + ", ".join(
+            f"scale {r['scale']} {r['baseline']['query_median_seconds']:.2f} s" for r in results
+        )
+        + ".",
+        "",
+        "Of the first `kpi build`, dbt's own run of the nodes (run_results.json `elapsed_time`; "
+        "the rest is start-up, parse and publish): "
+        + ", ".join(
+            f"scale {r['scale']} {r['steps']['build']['dbt_execute_median_seconds']:.2f} s "
+            f"of {r['steps']['build']['median_seconds']:.2f} s ({r['steps']['build']['dbt_nodes']} nodes)"
+            for r in results
+        )
+        + ".",
+    ]
+    mg = d.get("marginal")
+    if mg:
+        lines += [
+            "",
+            f"## Marginal cost, scale {mg['from_scale']} → {mg['to_scale']} "
+            f"(+{mg['extra_million_rows']:.3f} million rows, rows × {mg['rows_growth']:.1f})",
+            "",
+            "| step | extra s per million rows | extra peak RSS MB per million rows | peak RSS × |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        for key, label in (*STEPS, ("pipeline", "pipeline"), ("baseline", "baseline")):
+            s = mg["steps"][key]
+            rss = s.get("rss_mb_per_million_rows")
+            growth = s.get("rss_growth")
+            lines.append(
+                f"| {label} | {s['seconds_per_million_rows']:.1f} | "
+                f"{'' if rss is None else f'{rss:.0f}'} | {'' if growth is None else f'{growth:.2f}'} |"
+            )
+        ratio = mg["pipeline_over_baseline"]
+        lines += [
+            "",
+            "Pipeline's marginal cost ÷ baseline's: "
+            + (f"**{ratio:.1f}×**" if ratio is not None else "n/a (baseline did not grow)")
+            + ".",
+        ]
+    if any("dashboard" in r for r in results):
+        lines += [
+            "",
+            "## Dashboard (AppTest, signed in as a district user)",
+            "",
+            "First load: a fresh process (imports included). Cold: every cached query cleared "
+            "(just after a new build). Warm: queries cached.",
+            "",
+            "| scale | page | first load s | cold median s (min–max) | warm median s (min–max) |",
+            "| ---: | --- | ---: | ---: | ---: |",
+        ]
+        for r in results:
+            for page, p in r.get("dashboard", {}).get("pages", {}).items():
+                first = p.get("first_load_seconds")
+                lines.append(
+                    f"| {r['scale']} | {page} | {'' if first is None else _s(first)} | "
+                    f"{_s(p['cold_median_seconds'])} ({_s(p['cold_min_seconds'])}–{_s(p['cold_max_seconds'])}) | "
+                    f"{_s(p['warm_median_seconds'])} ({_s(p['warm_min_seconds'])}–{_s(p['warm_max_seconds'])}) |"
+                )
+    lines += [
+        "",
+        "## Start-up costs (paid by every run, whatever the data)",
+        "",
+        "| what | median s | min–max s | peak RSS MB |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for label, s in data["startup"].items():
+        lines.append(
+            f"| {label} | {_s(s['median_seconds'])} | {_s(s['min_seconds'])}–{_s(s['max_seconds'])} "
+            f"| {s['peak_rss_mb']:.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (median, min–max)")
+    parser.add_argument("--work", type=Path, default=PROJECT_ROOT / "bench_work")
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "benchmarks")
+    parser.add_argument("--no-dashboard", action="store_true", help="skip the AppTest timings")
+    parser.add_argument(
+        "--no-bytecode-cache", action="store_true", help="children compile every import afresh"
+    )
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    load_at_start = os.getloadavg()[0]
+    work = args.work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    cache = None if args.no_bytecode_cache else work / "pycache"
+
+    progress(f"bench: scales {args.scales}, {args.runs} runs each, workspace {work}")
+    progress("warming up (bytecode cache, file cache)…")
+    warm = work / "warmup"
+    shutil.rmtree(warm, ignore_errors=True)
+    env = child_env(warm, cache)
+    folder = ledgers(work, 1)
+    for cmd in (
+        [KPI, "ingest", str(folder), "-q"],
+        [KPI, "build", "-q", "--as-of", AS_OF.isoformat()],
+        [PYTHON, "-c", "import streamlit.testing.v1, plotly.graph_objects"],
+    ):
+        measure(cmd, env, work / "logs" / "warmup.log")
+
+    results = []
+    for scale in sorted(args.scales):
+        progress(f"scale {scale}: ledgers…")
+        results.append(run_scale(work, scale, args.runs, cache, not args.no_dashboard))
+
+    progress("start-up costs…")
+    startup = startup_costs(
+        work, work / f"s{min(args.scales)}" / "run0" / "warehouse" / "raw_layer.duckdb",
+        args.runs, cache,
+    )  # fmt: skip
+
+    data = {
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "runs": args.runs,
+        "as_of": AS_OF.isoformat(),
+        "seed": SEED,
+        "bytecode_cache": "off (every import compiled afresh)"
+        if cache is None
+        else "on (PYTHONPYCACHEPREFIX in the bench workspace)",
+        "machine": machine(),
+        "scales": results,
+        "startup": startup,
+        "derived": derived(results),
+    }
+    data["total_seconds"] = time.perf_counter() - started
+    data["load_average"] = [load_at_start, os.getloadavg()[0]]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.with_suffix(".json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    args.out.with_suffix(".md").write_text(markdown(data), encoding="utf-8")
+    progress(markdown(data))
+    progress(
+        f"bench: done in {data['total_seconds']:.0f} s → {args.out.with_suffix('.md')}, "
+        f"{args.out.with_suffix('.json')}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
