@@ -22,7 +22,10 @@ PROPERTY_FILES = sorted(
 
 
 def _errors(schema: dict, document: dict) -> list[str]:
-    return [f"{'/'.join(map(str, e.path))}: {e.message}" for e in _validate_with_schema(schema, document)]
+    return [
+        f"{'/'.join(map(str, e.path))}: {e.message}"
+        for e in _validate_with_schema(schema, document)
+    ]
 
 
 def test_dbt_project_yml_follows_the_schema():
@@ -52,7 +55,9 @@ def test_every_model_and_column_is_described():
             assert model.get("description"), f"{model['name']} has no description ({path.name})"
             models.add(model["name"])
             for column in model.get("columns", []):
-                assert column.get("description"), f"{model['name']}.{column['name']} has no description"
+                assert column.get("description"), (
+                    f"{model['name']}.{column['name']} has no description"
+                )
                 described[model["name"]].add(column["name"])
     sql_models = {p.stem for p in (PROJECT_ROOT / "models").rglob("*.sql")}
     assert sql_models <= models, f"models without a properties entry: {sorted(sql_models - models)}"

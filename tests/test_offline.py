@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-AUDIT_HOOK = '''
+AUDIT_HOOK = """
 import json, os, socket, sys
 _log = os.environ["CHAINKPI_NET_AUDIT"]
 def _hook(event, args):
@@ -27,13 +27,14 @@ def _hook(event, args):
         with open(_log, "a") as fh:
             fh.write(json.dumps([event, repr(target)]) + "\\n")
 sys.addaudithook(_hook)
-'''
+"""
 
 
 def _can_unshare() -> bool:
-    return shutil.which("unshare") is not None and subprocess.run(
-        ["unshare", "-n", "true"], capture_output=True
-    ).returncode == 0
+    return (
+        shutil.which("unshare") is not None
+        and subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode == 0
+    )
 
 
 def test_the_whole_pipeline_runs_offline_without_any_connection_attempt(tmp_path: Path):
@@ -62,6 +63,8 @@ def test_the_whole_pipeline_runs_offline_without_any_connection_attempt(tmp_path
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "已发布" in done.stdout
     attempts = (
-        [json.loads(line) for line in audit_log.read_text().splitlines()] if audit_log.exists() else []
+        [json.loads(line) for line in audit_log.read_text().splitlines()]
+        if audit_log.exists()
+        else []
     )
     assert attempts == []
