@@ -302,3 +302,44 @@ def test_the_hash_key_was_made_outside_the_project_owner_only_and_is_the_one_use
     monkeypatch.delenv("CHAINKPI_SECRET_FILE", raising=False)
     assert secret_file() == Path("~/.config/chainkpi/secret.key").expanduser()
     assert not secret_file().is_relative_to(PROJECT_ROOT)
+
+
+TRICKY_VALUES = [
+    "44030519900101123X",
+    "44030519900101123x",
+    "4403 0519 9001 0112 3X",
+    "４４０３０５１９９００１０１１２３Ｘ",
+    "+86 138-0013-8000",
+    "8613800138000",
+    "13800138000",
+    "138 0013 8000",
+    "(0755)8888-1234",
+    "张三",
+    "欧阳娜娜",
+    "A",
+    "",
+    "12",
+    "_-_",
+    "ß",
+    "١٢٣٤٥٦٧٨٩",
+    '=HYPERLINK("x")',
+    "张三",
+    None,
+]
+
+
+@pytest.mark.parametrize("kind", ["name", "id_number", "phone"])
+def test_masks_and_hashes_of_a_column_equal_those_of_each_value(kind):
+    """The vectorised forms the ingest uses give exactly mask() and keyed_hash() per value."""
+    import pandas as pd
+
+    from chainkpi.ingest import privacy
+
+    key = b"k" * 32
+    values = pd.Series(TRICKY_VALUES, dtype=object)
+    assert privacy.mask_series(kind, values).tolist() == [
+        privacy.mask(kind, v) for v in TRICKY_VALUES
+    ]
+    assert privacy.hash_series(key, kind, values).tolist() == [
+        privacy.keyed_hash(key, kind, v) for v in TRICKY_VALUES
+    ]

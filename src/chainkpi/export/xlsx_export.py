@@ -37,6 +37,8 @@ FIRST_TABLE_ROW = 4  # title, build line, note, blank; then the header
 
 def display_width(value: str) -> int:
     """Columns a text takes in Excel: CJK (wide and full-width) characters count as two."""
+    if value.isascii():
+        return len(value)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in value)
 
 
@@ -46,6 +48,8 @@ class _Formats:
     def __init__(self, workbook: xlsxwriter.Workbook):
         self.workbook = workbook
         self.cache: dict[tuple, object] = {}
+        # cell() by its arguments as given: a sheet asks for the same few formats per cell.
+        self.cells: dict[tuple, object] = {}
 
     def get(self, **props: object):
         key = tuple(sorted(props.items()))
@@ -54,6 +58,13 @@ class _Formats:
         return self.cache[key]
 
     def cell(self, num_format: str | None = None, **props: object):
+        key = (num_format, *props.items())
+        found = self.cells.get(key)
+        if found is None:
+            found = self.cells[key] = self._cell(num_format, **props)
+        return found
+
+    def _cell(self, num_format: str | None = None, **props: object):
         base = {"border": 1, "border_color": BORDER_COLOUR, "valign": "vcenter"}
         if num_format:
             base["num_format"] = num_format
@@ -92,7 +103,12 @@ class _Sheet:
         self.ws.set_footer("&C&P / &N")
 
     def _fit(self, col: int, width: int) -> None:
-        self.widths[col] = max(self.widths[col], min(MAX_WIDTH, width + 2))
+        if width + 2 > self.widths[col]:
+            self.widths[col] = min(MAX_WIDTH, width + 2)
+
+    def _full(self, col: int) -> bool:
+        """The column is as wide as it may get: no need to measure more of its cells."""
+        return self.widths[col] >= MAX_WIDTH
 
     def header(self, row: int, col: int, label: str, last_col: int | None = None) -> None:
         fmt = self.book.formats.cell(
@@ -111,7 +127,8 @@ class _Sheet:
             return
         value = str(value)
         self.ws.write_string(row, col, value, fmt)  # never a formula, URL or number
-        self._fit(col, display_width(value))
+        if not self._full(col):
+            self._fit(col, display_width(value))
 
     def number(self, row: int, col: int, value: object, kind: str, **props: object) -> None:
         num_format = props.pop("num_format", NUM_FORMATS[kind])

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from chainkpi.ingest.schema import (
     AMOUNT,
@@ -58,12 +60,46 @@ class Parsed:
     rule: str | None = None  # the rule an invalid cell breaks
 
 
-def parse_dates(text: pd.Series) -> Parsed:
-    s = text.astype("string")
+def _parse_dates_by_regex(s: pd.Series) -> pd.Series:
+    """The reference parser: Python's re (Unicode digits and spaces) and pandas."""
     parts = s.str.extract(_DATE_RE)
     iso = parts["y"] + "-" + parts["m"].str.zfill(2) + "-" + parts["d"].str.zfill(2)
     # format= makes 2025-02-30 and 2025-13-45 fail instead of rolling over.
-    values = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
+    return pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce").astype("datetime64[us]")
+
+
+# The same pattern with ASCII digits and spaces, for Arrow's RE2: whatever it matches, the
+# reference matches with the same groups (its classes are supersets); what it does not match
+# goes to the reference parser, so the result is the reference's exactly.
+_DATE_RE_ASCII = (
+    _DATE_RE.replace(r"[\sT]", r"[\t\n\v\f\r T]")
+    .replace(r"\s", r"[\t\n\v\f\r ]")
+    .replace(r"\d", "[0-9]")
+)
+_DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def parse_dates(text: pd.Series) -> Parsed:
+    s = text.astype("string")
+    strings = pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.large_string())
+    parts = pc.extract_regex(strings, _DATE_RE_ASCII)
+    matched = parts.is_valid().to_numpy(zero_copy_only=False)
+    y, m, d = (
+        pc.cast(pc.fill_null(pc.struct_field(parts, name), "1"), pa.int64()).to_numpy()
+        for name in ("y", "m", "d")
+    )
+    month = np.clip(m, 1, 12)
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    last_day = _DAYS_IN_MONTH[month - 1] + (leap & (month == 2))
+    ok = matched & (m >= 1) & (m <= 12) & (d >= 1) & (d <= last_day)
+    first_of_month = ((y - 1970) * 12 + month - 1).astype("datetime64[M]").astype("datetime64[D]")
+    days = first_of_month + (np.clip(d, 1, 31) - 1).astype("timedelta64[D]")
+    values = pd.Series(
+        np.where(ok, days.astype("datetime64[us]"), np.datetime64("NaT", "us")), index=text.index
+    )
+    rest = (s.notna().to_numpy(dtype=bool)) & ~matched
+    if rest.any():
+        values[rest] = _parse_dates_by_regex(s[rest])
     invalid = (s.notna() & values.isna()).to_numpy(dtype=bool)
     return Parsed(values, invalid, "invalid_date")
 

@@ -81,7 +81,8 @@ def _read_xlsx(data: bytes) -> Grid:
         raise UnreadableFile(
             f"无法读取 Excel 文件 (unreadable xlsx): {type(exc).__name__}"
         ) from None
-    rows = [[_cell_text(v) for v in row] for row in values]
+    # Text cells (nearly all) skip the call: _cell_text would return them as they are.
+    rows = [[v if v.__class__ is str and v else _cell_text(v) for v in row] for row in values]
     return Grid(rows=rows, row_numbers=list(range(1, len(rows) + 1)))
 
 

@@ -7,8 +7,10 @@ and cells holding only a missing-value token become None.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -83,7 +85,7 @@ def locate_header(grid: Grid, dataset: Dataset) -> tuple[int, dict[int, str], li
     raise MissingColumns([f"{labels[k]} ({k})" for k in (best_missing or sorted(required))])
 
 
-def normalise_cells(values: list[str | None]) -> pa.Array:
+def normalise_cells(values: Sequence[str | None]) -> pa.Array:
     """Trim + NFKC, vectorised with Arrow; missing tokens become null."""
     array = pa.array(values, type=pa.large_string())
     array = pc.utf8_normalize(array, "NFKC")
@@ -97,27 +99,27 @@ def build_table(grid: Grid, dataset: Dataset) -> LedgerTable:
     body = grid.rows[header_index + 1 :]
     numbers = grid.row_numbers[header_index + 1 :]
     positions = sorted(mapping)
-    # Drop rows with nothing in any known column (blank lines, a trailing signature line
-    # in an unknown column is kept out too only when every known cell is empty).
-    keep = [
-        i
-        for i, row in enumerate(body)
-        if any(p < len(row) and row[p] is not None and str(row[p]).strip() for p in positions)
-    ]
-    kept = [body[i] for i in keep]
-    columns: dict[str, pa.Array] = {}
-    for position in positions:
-        cells = [row[position] if position < len(row) else None for row in kept]
-        columns[mapping[position]] = normalise_cells(cells)
+    # Every row cut or padded to the last known column, then transposed in one zip.
+    width = max(positions) + 1 if positions else 0
+    if any(len(row) != width for row in body):
+        body = [row[:width] if len(row) >= width else [*row, *([None] * (width - len(row)))]
+                for row in body]  # fmt: skip
+    by_position = list(zip(*body, strict=True)) if body and width else [()] * width
     # Text or None in every cell (object columns; Arrow's nulls become None).
     frame = pd.DataFrame(
-        {key: array.to_numpy(zero_copy_only=False) for key, array in columns.items()},
+        {
+            mapping[p]: normalise_cells(by_position[p]).to_numpy(zero_copy_only=False)
+            for p in positions
+        },
         dtype=object,
     )
-    # After NFKC a cell may have become a missing token only: such rows carry no data at all.
+    # Rows with nothing in any known column carry no data (blank lines, a signature line in
+    # an unknown column). A cell that is only white space or a missing-value token is
+    # nothing: normalise_cells makes both None (tests/test_ingest_formats.py checks it for
+    # every white-space character Python knows).
     non_empty = frame.notna().any(axis=1).to_numpy() if len(frame.columns) else []
     frame = frame[non_empty].reset_index(drop=True)
-    row_numbers = [numbers[i] for i, k in zip(keep, non_empty, strict=True) if k]
+    row_numbers = [numbers[i] for i in np.flatnonzero(non_empty)]
     return LedgerTable(
         frame=frame,
         row_numbers=row_numbers,
