@@ -14,7 +14,10 @@ setup: $(VENV)/.synced
 $(VENV)/.synced: pyproject.toml uv.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
-	$(BIN)/uv sync --frozen --quiet --python $(BIN)/python
+	@# --compile-bytecode: every kpi/dbt process starts from compiled modules even where
+	@# PYTHONDONTWRITEBYTECODE is set (CI): dbt and GX import hundreds of modules.
+	$(BIN)/uv sync --frozen --quiet --compile-bytecode --python $(BIN)/python
+	$(BIN)/python -m compileall -q src expectations dashboards >/dev/null
 	@touch $@
 
 ## demo: generate demo ledgers, ingest, build, export, and open the dashboard
