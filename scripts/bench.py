@@ -10,7 +10,8 @@ child's own maximum resident set size, from wait4):
     kpi ingest · kpi build (first build: full dbt parse) · kpi build (nothing changed)
     · kpi build --force (dbt's partial parse state present) · kpi export
 
-plus the dashboard's overview and chain pages (AppTest) and the baseline: one plain DuckDB
+plus the dashboard's overview and chain pages (AppTest), the full-size load test
+(scripts/load_test.py: concurrent dashboard sessions while builds republish) and the baseline: one plain DuckDB
 SQL script (scripts/bench_baseline.sql) that computes the same KPI progress table from the
 same rows as clean CSVs — the floor no pipeline can beat. The baseline's table is checked
 against the pipeline's fct_kpi_progress, so both really compute the same thing. Start-up
@@ -361,6 +362,31 @@ def run_scale(work: Path, scale: int, runs: int, cache: Path | None, dashboard: 
     return result
 
 
+def load_test(work: Path, home: Path, sessions: int, duration: float, cache: Path | None) -> dict:
+    """scripts/load_test.py at full size on a copy of a built workspace: N dashboard sessions
+    on loopback while `kpi build --force` republishes underneath (issue "Trust", item 5)."""
+    copy = work / "load" / "home"
+    shutil.rmtree(copy.parent, ignore_errors=True)
+    shutil.copytree(home, copy)
+    out = work / "load" / "summary.json"
+    cmd = [
+        PYTHON, str(PROJECT_ROOT / "scripts" / "load_test.py"),
+        "--sessions", str(sessions), "--duration", str(duration), "--min-builds", "2",
+        "--home", str(copy), "--json", str(out),
+    ]  # fmt: skip
+    log = work / "logs" / "load_test.log"
+    with log.open("wb") as handle:
+        code = subprocess.call(
+            cmd, env=child_env(None, cache), stdout=handle, stderr=subprocess.STDOUT
+        )
+    if not out.exists():
+        tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+        raise SystemExit(f"bench: the load test wrote no summary (exit {code}):\n{tail}")
+    summary = json.loads(out.read_text(encoding="utf-8"))
+    summary["exit_status"] = code
+    return summary
+
+
 # --------------------------------------------------------------------------- the report
 
 
@@ -449,6 +475,10 @@ def machine() -> dict:
         "versions": {p: version(p) for p in PACKAGES},
         "commit": commit + ("+changes" if dirty else ""),
     }
+
+
+def _ms(x: float | None) -> str:
+    return "" if x is None else f"{x:.0f}"
 
 
 def _s(x: float) -> str:
@@ -579,6 +609,25 @@ def markdown(data: dict) -> str:
                     f"{_s(p['cold_median_seconds'])} ({_s(p['cold_min_seconds'])}–{_s(p['cold_max_seconds'])}) | "
                     f"{_s(p['warm_median_seconds'])} ({_s(p['warm_min_seconds'])}–{_s(p['warm_max_seconds'])}) |"
                 )
+    load = data.get("load")
+    if load:
+        pt, fl = load["page_time"], load["first_load"]
+        lines += [
+            "",
+            f"## Load: {load['sessions']} dashboard sessions while `kpi build --force` republishes",
+            "",
+            "scripts/load_test.py on a copy of the scale-"
+            f"{data['load_scale']} workspace, chromium headless on 127.0.0.1, "
+            f"{load['duration_s']:.0f} s of load (a step: switch quarter or page, then read).",
+            "",
+            "| sessions held | steps | page p50 ms | page p95 ms | page max ms | first load p50 ms "
+            "| errors | builds completed / failed | dashboard RSS after, MB | dashboard peak RSS, MB |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            f"| {load['sessions_held']} of {load['sessions']} | {load['steps']} | "
+            f"{_ms(pt['p50_ms'])} | {_ms(pt['p95_ms'])} | {_ms(pt['max_ms'])} | {_ms(fl['p50_ms'])} | "
+            f"{load['errors']} | {load['builds_completed']} / {load['builds_failed']} | "
+            f"{_ms(load['dashboard_rss_mb_after'])} | {_ms(load['dashboard_peak_rss_mb'])} |",
+        ]
     lines += [
         "",
         "## Start-up costs (paid by every run, whatever the data)",
@@ -607,6 +656,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-bytecode-cache", action="store_true", help="children compile every import afresh"
     )
+    parser.add_argument("--load-sessions", type=int, default=15, help="load test sessions")
+    parser.add_argument("--load-duration", type=float, default=120, help="load test seconds")
+    parser.add_argument("--no-load", action="store_true", help="skip the load test")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     load_at_start = os.getloadavg()[0]
@@ -632,6 +684,18 @@ def main(argv: list[str] | None = None) -> int:
         progress(f"scale {scale}: ledgers…")
         results.append(run_scale(work, scale, args.runs, cache, not args.no_dashboard))
 
+    load = None
+    if not args.no_load:
+        scale = min(args.scales)
+        progress(f"load test: {args.load_sessions} sessions, {args.load_duration:.0f} s…")
+        load = load_test(
+            work, work / f"s{scale}" / "run0", args.load_sessions, args.load_duration, cache
+        )
+        progress(
+            f"  held {load['sessions_held']}/{load['sessions']}, p50 {load['page_time']['p50_ms']:.0f} ms, "
+            f"p95 {load['page_time']['p95_ms']:.0f} ms, errors {load['errors']}"
+        )
+
     progress("start-up costs…")
     startup = startup_costs(
         work, work / f"s{min(args.scales)}" / "run0" / "warehouse" / "raw_layer.duckdb",
@@ -649,6 +713,8 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "scales": results,
         "startup": startup,
+        "load": load,
+        "load_scale": min(args.scales),
         "derived": derived(results),
     }
     data["total_seconds"] = time.perf_counter() - started
