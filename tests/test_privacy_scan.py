@@ -343,3 +343,14 @@ def test_masks_and_hashes_of_a_column_equal_those_of_each_value(kind):
         assert privacy.hash_series(key, kind, values).tolist() == [
             privacy.keyed_hash(key, kind, v) for v in TRICKY_VALUES
         ]
+
+
+def test_the_hashed_form_keeps_letters_and_digits_and_drops_the_country_code():
+    """canonical() itself, pinned: the same person written three ways hashes once."""
+    from chainkpi.ingest.privacy import canonical
+
+    assert {
+        canonical("phone", v) for v in ("+86 138-0013-8000", "8613800138000", "138 0013 8000")
+    } == {"13800138000"}
+    assert canonical("id_number", "4403 0519 9001 0112 3x") == "44030519900101123X"
+    assert canonical("name", " 张 三") == " 张 三"

@@ -25,6 +25,7 @@ import duckdb
 
 from chainkpi import __version__
 from chainkpi.errors import PipelineError, UserError
+from chainkpi.files import write_atomically
 from chainkpi.settings import PROJECT_ROOT, Workspace
 
 # What dbt reads: a change to any of these is a change to the warehouse.
@@ -118,15 +119,6 @@ def _file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        temporary.write_text(text, encoding="ascii")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def _intact(published: Path) -> bool:
@@ -341,7 +333,10 @@ def build(
             _fsync(target)
             digest = _file_sha256(target)
             os.replace(target, workspace.published_db)
-            _write_atomically(_checksum_path(workspace.published_db), digest)
+            write_atomically(
+                _checksum_path(workspace.published_db),
+                lambda part: part.write_text(digest, encoding="ascii"),
+            )
             _fsync(workspace.warehouse_dir)
         except (duckdb.Error, OSError) as exc:
             raise PipelineError(

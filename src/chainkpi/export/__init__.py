@@ -15,7 +15,6 @@ file is not one chain's.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import unicodedata
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from chainkpi.export import labels
 from chainkpi.export.csv_export import write_csv
 from chainkpi.export.queries import quarters_and_build_info, read_export
 from chainkpi.export.xlsx_export import write_xlsx
+from chainkpi.files import write_atomically
 from chainkpi.settings import Workspace
 
 __all__ = ["ALL_CHAINS", "latest_complete_quarter", "resolve_chain", "write_export"]
@@ -58,17 +58,6 @@ def _check_period(year: int, quarter: int) -> None:
         raise UsageError(f"年份无效: {year!r} (not a valid year)")
 
 
-def _write_atomically(path: Path, write) -> Path:
-    """Write beside the target and rename: a reader never finds half a file."""
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        write(partial)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-    return path
-
-
 def write_export(
     workspace: Workspace,
     year: int,
@@ -95,8 +84,8 @@ def write_export(
     suffix = f"_{code}" if code else ""
     csv_path = out_dir / f"kpi_progress_{year}Q{quarter}{suffix}.csv"
     xlsx_path = out_dir / f"target_tracking_{year}Q{quarter}{suffix}.xlsx"
-    _write_atomically(csv_path, lambda p: write_csv(p, data.progress))
-    _write_atomically(xlsx_path, lambda p: write_xlsx(p, data, year, quarter, lang))
+    write_atomically(csv_path, lambda p: write_csv(p, data.progress))
+    write_atomically(xlsx_path, lambda p: write_xlsx(p, data, year, quarter, lang))
     return [csv_path, xlsx_path]
 
 

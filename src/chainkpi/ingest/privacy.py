@@ -52,11 +52,7 @@ _NOT_ALNUM = re.compile(r"[\W_]+")
 
 def canonical(kind: str, value: str) -> str:
     """The form that is hashed, so that `138 0013 8000` and `13800138000` match."""
-    if kind in ("id_number", "phone"):
-        value = _NOT_ALNUM.sub("", value).upper()
-        if kind == "phone" and value.startswith("86") and len(value) == 13:
-            value = value[2:]
-    return value
+    return _canonical_many(kind, [value])[0]
 
 
 def mask(kind: str, value: str | None) -> str | None:
@@ -73,8 +69,9 @@ def keyed_hash(key: bytes, kind: str, value: str | None) -> str | None:
 
 
 def _canonical_many(kind: str, values: list[str]) -> list[str]:
-    """canonical() of many values; an ID number or phone that is already plain ASCII letters
-    and digits (nearly all of them) skips the regular expression."""
+    """canonical() of many values: ID numbers and phones keep their letters and digits only,
+    upper-cased, a phone its last 11 digits after a leading 86. One that is already plain
+    ASCII letters and digits (nearly all of them) skips the regular expression."""
     if kind not in ("id_number", "phone"):
         return values
     plain = [
@@ -85,11 +82,15 @@ def _canonical_many(kind: str, values: list[str]) -> list[str]:
     return plain
 
 
+# Characters an ID number / a phone keeps in clear at its start and end.
+_MASK_KEEP = {"id_number": (4, 4), "phone": (3, 4)}
+
+
 def _mask_canonical(kind: str, clear: str, text: str) -> str:
     """mask() given the value and its canonical form."""
     if kind == "name":
         return clear[:1] + "*" if clear else clear
-    keep = {"id_number": (4, 4), "phone": (3, 4)}.get(kind)
+    keep = _MASK_KEEP.get(kind)
     if keep is None:
         return "*" * len(clear)
     head, tail = keep
