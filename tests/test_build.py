@@ -163,7 +163,8 @@ def built(tmp_path_factory):
         workspace.ensure()
         hand_made_ledgers(workspace.inbox)
         assert ingest(None, workspace).exit_code == 0
-        result = build(workspace, as_of=AS_OF)
+        # With dbt's unit tests: this is where CI runs them (a user's build leaves them out).
+        result = build(workspace, as_of=AS_OF, unit_tests=True)
         assert result.published
         yield workspace
     finally:
@@ -254,6 +255,31 @@ def test_published_warehouse_holds_tables_only_and_its_build_record(built):
     assert failed == [(0,)]
 
 
+def test_the_marts_not_null_constraints_are_in_the_published_tables(built):
+    """A mart column with `constraints: [{type: not_null}]` is NOT NULL in DuckDB itself, so a
+    null fails the build when the table is written (no separate data test is needed)."""
+    import yaml
+
+    from chainkpi.settings import PROJECT_ROOT
+
+    declared = {
+        (model["name"], column["name"])
+        for path in (PROJECT_ROOT / "models" / "marts").rglob("*.yml")
+        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models", [])
+        for column in model.get("columns", [])
+        if {"type": "not_null"} in column.get("constraints", [])
+    }
+    assert len(declared) > 30
+    not_nullable = set(
+        published_rows(
+            built,
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = 'main' and is_nullable = 'NO'",
+        )
+    )
+    assert declared <= not_nullable, sorted(declared - not_nullable)
+
+
 def test_dbt_docs_generate_works_with_lineage_and_exposures(built):
     import json
 
@@ -278,6 +304,35 @@ def published(workspace):
     ingest(None, workspace)
     build(workspace, as_of=AS_OF)
     return workspace
+
+
+def test_unit_tests_run_in_ci_builds_and_not_in_a_users_build(built, published):
+    def unit_tests(workspace) -> list[tuple]:
+        return published_rows(
+            workspace,
+            "select status, count(*) from meta.dbt_results "
+            "where resource_type = 'unit_test' group by status",
+        )
+
+    # Every unit test of the project ran in the fixture's build, and passed.
+    ran = unit_tests(built)
+    assert ran and ran[0][0] == "pass" and len(ran) == 1
+    assert ran[0][1] == _unit_test_count()
+    assert unit_tests(published) == []
+    # Asking for them rebuilds even when nothing changed.
+    assert build(published, as_of=AS_OF, unit_tests=True).published
+    assert unit_tests(published) == ran
+
+
+def _unit_test_count() -> int:
+    import yaml
+
+    from chainkpi.settings import PROJECT_ROOT
+
+    return sum(
+        len((yaml.safe_load(p.read_text(encoding="utf-8")) or {}).get("unit_tests", []))
+        for p in (PROJECT_ROOT / "models").rglob("*.yml")
+    )
 
 
 def test_nothing_changed_means_no_rebuild(published):

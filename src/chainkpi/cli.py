@@ -51,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--as-of", type=_date, help="measure stage durations at this date (default today)"
     )
+    build.add_argument(
+        "--unit-tests",
+        action="store_true",
+        help="also run dbt's unit tests of the SQL logic (CI; while changing a model)",
+    )
     build.add_argument("--quiet", "-q", action="store_true", help="print the result line only")
 
     export = commands.add_parser("export", help="写出季度目标跟踪报表 (quarterly export)")
@@ -123,7 +128,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     if not args.quiet:
         print("构建数据仓库 (dbt build)…", flush=True)
     echo = None if args.quiet else (lambda line: print("  " + line, flush=True))
-    result = build(workspace, force=args.force, as_of=args.as_of, echo=echo)
+    result = build(
+        workspace, force=args.force, as_of=args.as_of, echo=echo, unit_tests=args.unit_tests
+    )
     if result.skipped:
         print(
             f"数据与模型均无变化，已发布的数据仓库仍是最新的 (nothing changed; kept {result.path})"
@@ -225,7 +232,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     code = cmd_ingest(argparse.Namespace(paths=[demo_inbox], report=None, quiet=False))
     if code != 0:
         return code
-    code = cmd_build(argparse.Namespace(force=False, as_of=None, quiet=False))
+    code = cmd_build(argparse.Namespace(force=False, as_of=None, quiet=False, unit_tests=False))
     if code != 0:
         return code
     from chainkpi.export import latest_complete_quarter

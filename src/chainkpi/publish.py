@@ -277,7 +277,14 @@ def build(
     force: bool = False,
     as_of: dt.date | None = None,
     echo: Callable[[str], None] | None = None,
+    unit_tests: bool = False,
 ) -> BuildResult:
+    """Build the warehouse into a new file and publish it; skip when nothing changed.
+
+    dbt's unit tests check the SQL logic on fixed inputs, not the data, so a build for users
+    leaves them out (as dbt recommends for production runs); `unit_tests=True` (CI, and
+    `kpi build --unit-tests` while changing a model) runs them too, and always builds.
+    """
     workspace = workspace or Workspace.from_env()
     started = time.perf_counter()
     if not workspace.raw_db.exists():
@@ -294,6 +301,7 @@ def build(
         current = published_info(workspace.published_db)
         if (
             not force
+            and not unit_tests
             and current
             and current["fingerprint"] == fingerprint
             and _intact(workspace.published_db)
@@ -315,7 +323,8 @@ def build(
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         }
         dbt_started = time.perf_counter()
-        outcome = run_dbt(_dbt_args("build", workspace, target, []), env, echo)
+        extra = [] if unit_tests else ["--exclude-resource-type", "unit_test"]
+        outcome = run_dbt(_dbt_args("build", workspace, target, extra), env, echo)
         dbt_seconds = time.perf_counter() - dbt_started
         counts, failures, rows = _summarise(outcome.result)
         if not outcome.success:
