@@ -360,6 +360,17 @@ def test_a_failed_build_leaves_the_published_warehouse_as_it_was(published):
     assert not (published.warehouse_dir / "build").exists()
 
 
+def test_a_null_where_a_model_allows_none_fails_the_build(published):
+    before = _digest(published.published_db)
+    con = duckdb.connect(str(published.raw_db))
+    con.execute("update raw.projects set planned_investment_wan = null where project_id = 'P001'")
+    con.close()
+    # The model-level not_null_columns test of stg_projects is what fails.
+    with pytest.raises(PipelineError, match="not_null_columns_stg_projects"):
+        build(published, as_of=AS_OF, force=True)
+    assert _digest(published.published_db) == before
+
+
 def test_build_before_any_ingest_is_a_clear_user_error(workspace):
     with pytest.raises(UserError, match="kpi ingest"):
         build(workspace)
