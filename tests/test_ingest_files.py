@@ -96,6 +96,39 @@ def test_reingesting_identical_bytes_changes_nothing(workspace, raw):
     assert {t: raw(f"select * from raw.{t} order by all") for t in tables} == before
 
 
+def test_batches_checked_in_the_worker_while_the_next_is_read_keep_every_file_apart(
+    workspace, raw, monkeypatch
+):
+    from chainkpi.ingest import pipeline, worker
+
+    # One file per batch: several batches in flight between the worker and the loads.
+    monkeypatch.setattr(pipeline, "BATCH_ROWS", 2)
+    for number in range(5):
+        bad = {"项目阶段": "不知道"} if number in (1, 3) else {}
+        first = {"项目名称": f"项目 {number}"}  # every file's bytes differ
+        write_csv(workspace.inbox / f"projects_{number}.csv", rows_of("projects", first, bad))
+    # The same bytes again while the first copy is still being checked: taken as seen.
+    (workspace.inbox / "projects_1b.csv").write_bytes(
+        (workspace.inbox / "projects_1.csv").read_bytes()
+    )
+    result = ingest(None, workspace)
+    assert [f.file for f in result.files] == [
+        "projects_0.csv", "projects_1.csv", "projects_1b.csv", "projects_2.csv",
+        "projects_3.csv", "projects_4.csv",
+    ]  # fmt: skip
+    assert [f.status for f in result.files] == ["loaded"] * 2 + ["already_ingested"] + [
+        "loaded"
+    ] * 3
+    assert [len(f.rejected_rows) for f in result.files] == [0, 1, 0, 0, 1, 0]
+    assert [f.rejected_rows[0]["row"] for f in result.files if f.rejected_rows] == [3, 3]
+    assert [f.rows_loaded for f in result.files] == [2, 1, 0, 2, 1, 2]
+    assert raw("select count(*) from raw.projects") == [(8,)]
+    assert raw("select count(*) from raw.ingest_rejections") == [(2,)]
+    # Every batch sent to the GX worker was answered and taken.
+    with worker.suite_worker() as suites:
+        assert suites.pending == 0 and suites.is_alive()
+
+
 def test_a_later_run_replaces_rows_by_key_and_keeps_the_history(workspace, raw):
     write_csv(
         workspace.inbox / "projects_2025H1.csv",
@@ -259,6 +292,7 @@ def test_cli_exit_codes_report_and_one_line_errors(workspace, tmp_path):
     report_path = tmp_path / "out" / "report.json"
     ok = kpi("ingest", "--report", str(report_path))
     assert ok.returncode == 0, ok.stderr
+    assert ok.stderr == ""  # nothing from the GX worker either (a leaked-semaphore warning)
     assert "合计 1 个文件" in ok.stdout and "拒收 1 行" in ok.stdout
     entries = json.loads(report_path.read_text(encoding="utf-8"))
     assert list(entries[0])[:10] == [
@@ -273,6 +307,7 @@ def test_cli_exit_codes_report_and_one_line_errors(workspace, tmp_path):
     (workspace.inbox / "unknown.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     rejected = kpi("ingest")
     assert rejected.returncode == 1
+    assert rejected.stderr == ""
     assert "unknown.csv" in rejected.stdout
 
     missing = kpi("ingest", str(tmp_path / "nope"))

@@ -92,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from chainkpi.ingest import worker
+
+    worker.start()  # GX loads in its own process while this one imports and reads
     from chainkpi.ingest.pipeline import ingest
     from chainkpi.ingest.summary import file_lines, total_line
 

@@ -127,7 +127,8 @@ class _Sheet:
             return
         value = str(value)
         self.ws.write_string(row, col, value, fmt)  # never a formula, URL or number
-        if not self._full(col):
+        # A text is at most twice its length wide: measure only one that could widen the column.
+        if 2 * len(value) + 2 > self.widths[col] and not self._full(col):
             self._fit(col, display_width(value))
 
     def number(self, row: int, col: int, value: object, kind: str, **props: object) -> None:

@@ -8,7 +8,8 @@ References are checked once every file of the run is in, against the current sta
 Files are read in batches (up to BATCH_ROWS rows): the GX suites then run once per dataset
 over the batch's files stacked, not once per file — a GX run costs about 0.1 s whatever its
 size, which on a folder of small ledgers was most of the ingest. Loading stays one file at
-a time, in name order, each in its own transaction.
+a time, in name order, each in its own transaction. The suites run in a worker process
+(worker.py), so checking a batch overlaps with reading the next one.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from chainkpi.errors import UsageError
-from chainkpi.ingest import privacy, validate
+from chainkpi.ingest import privacy, validate, worker
 from chainkpi.ingest.coerce import coerce
 from chainkpi.ingest.rawstore import RawStore
 from chainkpi.ingest.readers import SUPPORTED_SUFFIXES, UnreadableFile, read_grid
@@ -242,16 +243,26 @@ def read_file(path: Path, data: bytes, sha256: str, store: RawStore) -> _ReadFil
     return item
 
 
-def validate_batch(batch: list[_ReadFile]) -> None:
-    """Each file's GX failures, with one suite run per dataset for the whole batch."""
-    by_dataset: dict[str, list[_ReadFile]] = {}
+def suite_frames(batch: list[_ReadFile]) -> validate.Frames:
+    """The typed frames of a batch's parsed files, per dataset, for one GX run each."""
+    frames: validate.Frames = {}
     for item in batch:
         if item.typed is not None:
-            by_dataset.setdefault(item.dataset.key, []).append(item)
-    for dataset, items in by_dataset.items():
-        found = validate.run_suite_per_frame(dataset, [item.typed for item in items])
-        for item, failures in zip(items, found, strict=True):
-            item.suite_failures = failures
+            frames.setdefault(item.dataset.key, []).append(item.typed)
+    return frames
+
+
+def take_failures(batch: list[_ReadFile], found: dict[str, list[list]]) -> None:
+    """Hand each file of the batch its own GX failures (same order as `suite_frames`)."""
+    remaining = {dataset: iter(failures) for dataset, failures in found.items()}
+    for item in batch:
+        if item.typed is not None:
+            item.suite_failures = next(remaining[item.dataset.key])
+
+
+def validate_batch(batch: list[_ReadFile]) -> None:
+    """Each file's GX failures, in this process (tests; `ingest` uses the worker)."""
+    take_failures(batch, validate.run_suites(suite_frames(batch)))
 
 
 def load_file(
@@ -340,12 +351,18 @@ def ingest(
     ingested_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     key = privacy.load_secret()
     reports: list[FileReport] = []
-    with RawStore(workspace.raw_db) as store:
+    # GX starts importing in its worker now, while this process reads the first files.
+    with worker.suite_worker() as suites, RawStore(workspace.raw_db) as store:
         batch: list[_ReadFile] = []
+        # Batches sent to the worker and not yet loaded, oldest first (at most two: one being
+        # checked while the next is read).
+        checking: list[tuple[list[_ReadFile], bool]] = []
 
-        def flush() -> None:
-            validate_batch(batch)
-            for item in batch:
+        def load_oldest() -> None:
+            oldest, sent = checking.pop(0)
+            if sent:
+                take_failures(oldest, suites.result())
+            for item in oldest:
                 report = load_file(
                     item, store=store, workspace=workspace, key=key, run_id=run_id,
                     ingested_at=ingested_at,
@@ -354,17 +371,34 @@ def ingest(
                 reports.append(report)
                 if progress:
                     progress(report)
+
+        def send() -> None:
+            frames = suite_frames(batch)
+            if frames:  # nothing to check (files already ingested): do not wait for GX
+                suites.submit(frames)
+            checking.append((batch.copy(), bool(frames)))
             batch.clear()
 
         for path in files:
             data = path.read_bytes()
             sha256 = hashlib.sha256(data).hexdigest()
-            if any(item.report.sha256 == sha256 for item in batch):
-                flush()  # the same bytes twice: the first must be loaded before the second
+            if any(
+                item.report.sha256 == sha256
+                for group in (*(b for b, _ in checking), batch)
+                for item in group
+            ):
+                # The same bytes twice: the first must be loaded before the second is read.
+                send()
+                while checking:
+                    load_oldest()
             batch.append(read_file(path, data, sha256, store))
             if sum(len(item.typed) for item in batch if item.typed is not None) >= BATCH_ROWS:
-                flush()
-        flush()
+                send()
+                if len(checking) > 1:
+                    load_oldest()
+        send()
+        while checking:
+            load_oldest()
         check_references(store, reports)
     result = IngestResult(reports)
     _log(workspace, run_id, ingested_at, result)

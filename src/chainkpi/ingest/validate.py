@@ -7,6 +7,10 @@ no result can carry a clear name, ID number or phone.
 A GX run costs about 0.1 s whatever the size of the frame (it builds the metric graph of
 every expectation anew), so `run_suite_per_frame` checks several files of one dataset in one
 run when the suite allows it — see there.
+
+`kpi ingest` runs the suites in a process of its own (worker.py): importing GX takes
+seconds, and the worker pays that while the ingest reads and parses the files, then checks
+one batch while the ingest loads the one before and reads the next (two cores, both busy).
 """
 
 from __future__ import annotations
@@ -191,3 +195,36 @@ def run_suite(dataset: str, frame: pd.DataFrame) -> tuple[list[Failure], list[Su
         outcomes.append(SuiteOutcome(config.type, column, rule, bool(item.success), len(positions)))
         failures.extend(Failure(int(p), column, rule) for p in positions)
     return failures, outcomes
+
+
+Frames = dict[str, list[pd.DataFrame]]  # dataset -> the typed frames of a batch's files
+
+
+def run_suites(frames: Frames) -> dict[str, list[list[Failure]]]:
+    """Each frame's failures, per dataset (what the worker does with one batch)."""
+    return {dataset: run_suite_per_frame(dataset, items) for dataset, items in frames.items()}
+
+
+def serve(connection) -> None:
+    """The worker's loop (worker.py): import GX at once, then check the batches sent, in
+    order, until told to stop."""
+    try:
+        _validator()
+    except Exception as exc:  # reported with the first batch, in the ingest's own process
+        failed: str | None = f"{type(exc).__name__}: {exc}"
+    else:
+        failed = None
+    while True:
+        try:
+            frames = connection.recv()
+        except EOFError:
+            return
+        if frames is None:
+            return
+        if failed:
+            connection.send(("error", failed))
+            continue
+        try:
+            connection.send(("ok", run_suites(frames)))
+        except Exception as exc:
+            connection.send(("error", f"{type(exc).__name__}: {exc}"))
