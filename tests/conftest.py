@@ -12,6 +12,20 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _dbt_parse_cache(tmp_path_factory: pytest.TempPathFactory):
+    """The builds of the test run share dbt's saved parse in a folder of the run's own, never
+    the user's ~/.cache (subprocesses inherit it through the environment)."""
+    saved = os.environ.get("CHAINKPI_DBT_PARSE_CACHE")
+    path = tmp_path_factory.mktemp("dbt_parse") / "partial_parse.msgpack"
+    os.environ["CHAINKPI_DBT_PARSE_CACHE"] = str(path)
+    yield path
+    if saved is None:
+        os.environ.pop("CHAINKPI_DBT_PARSE_CACHE", None)
+    else:
+        os.environ["CHAINKPI_DBT_PARSE_CACHE"] = saved
+
+
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     """A fresh CHAINKPI_HOME with its own hashing secret (never the user's)."""

@@ -335,6 +335,21 @@ def _unit_test_count() -> int:
     )
 
 
+def test_a_new_workspaces_first_build_starts_from_the_saved_parse(built, workspace):
+    from chainkpi.publish import parse_cache
+
+    # `built` saved its parse; a workspace with nothing of its own parses only what differs.
+    assert parse_cache().is_file()
+    hand_made_ledgers(workspace.inbox)
+    ingest(None, workspace)
+    assert build(workspace, as_of=AS_OF).published
+    log = (workspace.logs / "dbt" / "dbt.log").read_text(encoding="utf-8")
+    assert "Starting full parse" not in log and "Unable to do partial parsing" not in log
+    # And it computes the same thing as a build that parsed everything.
+    query = "select * from fct_kpi_progress order by all"
+    assert published_rows(workspace, query) == published_rows(built, query)
+
+
 def test_nothing_changed_means_no_rebuild(published):
     before = _digest(published.published_db)
     again = build(published, as_of=AS_OF)

@@ -10,6 +10,7 @@ build leaves the published file as it was. One build at a time (an exclusive loc
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import hashlib
@@ -161,7 +162,43 @@ def _dbt_args(command: str, workspace: Workspace, target: Path, extra: list[str]
     ]  # fmt: skip
 
 
-def run_dbt(args: list[str], env: dict[str, str], echo: Callable[[str], None] | None = None):
+PARSE_STATE = "partial_parse.msgpack"
+
+
+def parse_cache() -> Path:
+    """dbt's saved parse of this project, shared by the workspaces of this installation."""
+    configured = os.environ.get("CHAINKPI_DBT_PARSE_CACHE")
+    if configured:
+        return Path(configured).expanduser()
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "chainkpi" / "dbt" / PARSE_STATE
+
+
+def _seed_parse_state(workspace: Workspace) -> None:
+    """A workspace's first build starts from the parse an earlier build saved, so dbt parses
+    only what changed since (checked file by file by dbt itself, which parses everything
+    afresh when the saved state does not match: another dbt version, profile or vars)."""
+    saved, cache = workspace.home / "dbt" / "target" / PARSE_STATE, parse_cache()
+    if not saved.exists() and cache.is_file():
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):  # a cache that cannot be read costs a full parse
+            shutil.copyfile(cache, saved)
+
+
+def _save_parse_state(workspace: Workspace) -> None:
+    saved, cache = workspace.home / "dbt" / "target" / PARSE_STATE, parse_cache()
+    if saved.is_file():
+        with contextlib.suppress(OSError):  # a cache that cannot be written costs nothing now
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(cache, lambda part: shutil.copyfile(saved, part))
+
+
+def run_dbt(
+    args: list[str],
+    env: dict[str, str],
+    echo: Callable[[str], None] | None = None,
+    cwd: Path | None = None,
+):
     """dbt in this process (its start-up is paid once), printing one line per finished node."""
     from dbt.cli.main import dbtRunner
 
@@ -180,6 +217,9 @@ def run_dbt(args: list[str], env: dict[str, str], echo: Callable[[str], None] | 
 
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
+    previous_cwd = os.getcwd()
+    if cwd is not None:
+        os.chdir(cwd)
     try:
         # dbt's own console output off (its file log keeps everything); we print what matters.
         return dbtRunner(callbacks=[on_event]).invoke(
@@ -187,6 +227,7 @@ def run_dbt(args: list[str], env: dict[str, str], echo: Callable[[str], None] | 
         )
     finally:
         _release_dbt_duckdb()
+        os.chdir(previous_cwd)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -315,8 +356,12 @@ def build(
         # Same file name as the published one, so DuckDB's catalog name is the same in both.
         target = build_dir / workspace.published_db.name
         env = {
-            "CHAINKPI_BUILD_DB": str(target),
-            "CHAINKPI_RAW_DB": str(workspace.raw_db),
+            # Paths relative to the workspace, which dbt runs in: the profile then reads the
+            # same in every workspace, so dbt's saved parse is valid in all (see
+            # _seed_parse_state); absolute paths would make dbt parse afresh in each one.
+            "CHAINKPI_HOME": ".",
+            "CHAINKPI_BUILD_DB": str(target.relative_to(workspace.home)),
+            "CHAINKPI_RAW_DB": str(workspace.raw_db.relative_to(workspace.home)),
             # Read by the as_of_date() macro. Not `--vars`: changed vars (a new day) make dbt
             # throw its saved parse away, a changed env var re-parses only the models using it.
             "CHAINKPI_AS_OF_DATE": as_of.isoformat(),
@@ -324,7 +369,10 @@ def build(
         }
         dbt_started = time.perf_counter()
         extra = [] if unit_tests else ["--exclude-resource-type", "unit_test"]
-        outcome = run_dbt(_dbt_args("build", workspace, target, extra), env, echo)
+        _seed_parse_state(workspace)
+        outcome = run_dbt(
+            _dbt_args("build", workspace, target, extra), env, echo, cwd=workspace.home
+        )
         dbt_seconds = time.perf_counter() - dbt_started
         counts, failures, rows = _summarise(outcome.result)
         if not outcome.success:
@@ -337,6 +385,7 @@ def build(
                 "dbt build 未通过，已发布的数据仓库保持不变 (build failed; the published warehouse is "
                 "unchanged): " + "; ".join(failures[:5])
             )
+        _save_parse_state(workspace)
         try:
             _finalise(target, fingerprint, as_of, rows)
             _fsync(target)
