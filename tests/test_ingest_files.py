@@ -129,6 +129,29 @@ def test_batches_checked_in_the_worker_while_the_next_is_read_keep_every_file_ap
         assert suites.pending == 0 and suites.is_alive()
 
 
+def test_the_worker_starts_whatever_script_is_this_process_main(
+    workspace, raw, monkeypatch, tmp_path
+):
+    """Streamlit's AppTest leaves the dashboard as the process's __main__; a worker started
+    by multiprocessing's spawn re-ran that script and died (every later ingest failed)."""
+    import sys
+    import types
+
+    from chainkpi.ingest import worker
+
+    script = tmp_path / "main_script.py"
+    script.write_text("raise SystemExit('the main script must not run in the worker')\n")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    with worker.suite_worker() as suites:  # a fresh worker, started under this __main__
+        suites.close()
+    write_csv(workspace.inbox / "leads_x.csv", rows_of("leads", {"线索状态": "乱填"}, {}))
+    result = ingest(None, workspace)
+    assert [len(f.rejected_rows) for f in result.files] == [1]
+    assert raw("select count(*) from raw.leads") == [(1,)]
+
+
 def test_a_later_run_replaces_rows_by_key_and_keeps_the_history(workspace, raw):
     write_csv(
         workspace.inbox / "projects_2025H1.csv",

@@ -14,42 +14,61 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import multiprocessing
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from chainkpi.ingest.validate import Failure, Frames
 
 
-def _serve(connection) -> None:
+class _Pipes:
+    """The worker's end: batches come in on stdin, results go out on stdout."""
+
+    def __init__(self, incoming: Connection, outgoing: Connection):
+        self.recv, self.send = incoming.recv, outgoing.send
+
+
+def main() -> None:
+    """`python -m chainkpi.ingest.worker`: the worker process (see validate.serve)."""
+    incoming = Connection(os.dup(0), writable=False)
+    outgoing = Connection(os.dup(1), readable=False)
+    os.dup2(2, 1)  # anything printed goes to stderr, never into the results
     from chainkpi.ingest.validate import serve
 
-    serve(connection)
+    serve(_Pipes(incoming, outgoing))
 
 
 class SuiteWorker:
-    """`submit` a batch's frames, later take its `result`, in submission order."""
+    """`submit` a batch's frames, later take its `result`, in submission order.
+
+    A plain child interpreter (not multiprocessing's spawn, which re-runs the parent's main
+    script in the child: under Streamlit's AppTest that is the dashboard)."""
 
     def __init__(self) -> None:
-        context = multiprocessing.get_context("spawn")  # a clean interpreter: no forked locks
-        self._connection, child = context.Pipe()
-        self._process = context.Process(
-            target=_serve, args=(child,), name="chainkpi-gx", daemon=True
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "chainkpi.ingest.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
         )
-        self._process.start()
-        child.close()
+        self._send = Connection(os.dup(self._process.stdin.fileno()), readable=False)
+        self._recv = Connection(os.dup(self._process.stdout.fileno()), writable=False)
+        self._process.stdin.close()
+        self._process.stdout.close()
         self._pending = 0
 
     def submit(self, frames: Frames) -> None:
-        self._connection.send(frames)
+        self._send.send(frames)
         self._pending += 1
 
     def result(self) -> dict[str, list[list[Failure]]]:
         try:
-            kind, payload = self._connection.recv()
-        except EOFError:
-            raise RuntimeError(f"GX worker stopped (exit code {self._process.exitcode})") from None
+            kind, payload = self._recv.recv()
+        except (EOFError, OSError):
+            raise RuntimeError(f"GX worker stopped (exit code {self._process.poll()})") from None
         self._pending -= 1
         if kind == "error":
             raise RuntimeError(f"Great Expectations failed in its worker: {payload}")
@@ -60,19 +79,21 @@ class SuiteWorker:
         return self._pending
 
     def is_alive(self) -> bool:
-        return self._process.is_alive()
+        return self._process.poll() is None
 
     def close(self) -> None:
         """Stop the worker; one still importing GX or checking a batch nobody waits for is
         stopped at once."""
-        if self._pending == 0:
+        if self._pending == 0 and self.is_alive():
             with contextlib.suppress(OSError):
-                self._connection.send(None)
-            self._process.join(timeout=1)
-        if self._process.is_alive():
+                self._send.send(None)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(timeout=1)
+        if self.is_alive():
             self._process.terminate()
-            self._process.join()
-        self._connection.close()
+            self._process.wait()
+        self._send.close()
+        self._recv.close()
 
 
 _worker: SuiteWorker | None = None
@@ -87,8 +108,8 @@ def start() -> None:
 
 
 def _stop(worker: SuiteWorker) -> None:
-    # Told to stop, the worker returns from its loop and exits cleanly; killed instead (as
-    # multiprocessing does to daemons at exit), it would leave its semaphores behind.
+    # Told to stop, the worker returns from its loop and exits cleanly; killed instead, it
+    # would leave the semaphores it made behind (and a warning on stderr).
     worker.close()
 
 
@@ -108,3 +129,7 @@ def suite_worker() -> Iterator[SuiteWorker]:
     if _worker.pending:
         _worker.close()
         _worker = None
+
+
+if __name__ == "__main__":
+    main()
