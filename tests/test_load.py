@@ -26,10 +26,13 @@ def test_dashboard_sessions_hold_without_error_while_builds_republish(tmp_path_f
     home = tmp_path / "home"  # a copy: the builds replace its warehouse again and again
     shutil.copytree(dashboard_workspace(tmp_path_factory), home)
     summary_file = tmp_path / "load.json"
+    # 60 s: on two cores, three headless browsers' first loads take about 30 s while a build
+    # runs. At 30 s the run used to outlast its first (slow) build; with dbt's saved parse the
+    # build ends sooner and sessions still on their first page were cut off.
     done = subprocess.run(
         [
             sys.executable, str(PROJECT_ROOT / "scripts" / "load_test.py"),
-            "--sessions", str(SESSIONS), "--duration", "30", "--min-builds", "1",
+            "--sessions", str(SESSIONS), "--duration", "60", "--min-builds", "1",
             "--home", str(home), "--json", str(summary_file),
         ],
         capture_output=True, text=True, timeout=600,
