@@ -364,11 +364,17 @@ def test_nothing_changed_means_no_rebuild(published):
     assert build(published, as_of=AS_OF).published
 
 
+def _alter_raw_layer(workspace, sql: str) -> None:
+    con = duckdb.connect(str(workspace.raw_db))
+    try:
+        con.execute(sql)
+    finally:
+        con.close()
+
+
 def test_a_failed_build_leaves_the_published_warehouse_as_it_was(published):
     before = _digest(published.published_db)
-    con = duckdb.connect(str(published.raw_db))
-    con.execute("alter table raw.projects drop column stage")
-    con.close()
+    _alter_raw_layer(published, "alter table raw.projects drop column stage")
     with pytest.raises(PipelineError, match="unchanged"):
         build(published, as_of=AS_OF, force=True)
     assert _digest(published.published_db) == before
@@ -377,9 +383,9 @@ def test_a_failed_build_leaves_the_published_warehouse_as_it_was(published):
 
 def test_a_null_where_a_model_allows_none_fails_the_build(published):
     before = _digest(published.published_db)
-    con = duckdb.connect(str(published.raw_db))
-    con.execute("update raw.projects set planned_investment_wan = null where project_id = 'P001'")
-    con.close()
+    _alter_raw_layer(
+        published, "update raw.projects set planned_investment_wan = null where project_id = 'P001'"
+    )
     # The model-level not_null_columns test of stg_projects is what fails.
     with pytest.raises(PipelineError, match="not_null_columns_stg_projects"):
         build(published, as_of=AS_OF, force=True)

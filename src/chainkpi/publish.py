@@ -174,11 +174,16 @@ def parse_cache() -> Path:
     return base / "chainkpi" / "dbt" / PARSE_STATE
 
 
+def _parse_state(workspace: Workspace) -> Path:
+    """Where dbt keeps its saved parse for this workspace (under --target-path)."""
+    return workspace.home / "dbt" / "target" / PARSE_STATE
+
+
 def _seed_parse_state(workspace: Workspace) -> None:
     """A workspace's first build starts from the parse an earlier build saved, so dbt parses
     only what changed since (checked file by file by dbt itself, which parses everything
     afresh when the saved state does not match: another dbt version, profile or vars)."""
-    saved, cache = workspace.home / "dbt" / "target" / PARSE_STATE, parse_cache()
+    saved, cache = _parse_state(workspace), parse_cache()
     if not saved.exists() and cache.is_file():
         saved.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(OSError):  # a cache that cannot be read costs a full parse
@@ -186,7 +191,7 @@ def _seed_parse_state(workspace: Workspace) -> None:
 
 
 def _save_parse_state(workspace: Workspace) -> None:
-    saved, cache = workspace.home / "dbt" / "target" / PARSE_STATE, parse_cache()
+    saved, cache = _parse_state(workspace), parse_cache()
     if saved.is_file():
         with contextlib.suppress(OSError):  # a cache that cannot be written costs nothing now
             cache.parent.mkdir(parents=True, exist_ok=True)

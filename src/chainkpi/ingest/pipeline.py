@@ -260,11 +260,6 @@ def take_failures(batch: list[_ReadFile], found: dict[str, list[list]]) -> None:
             item.suite_failures = next(remaining[item.dataset.key])
 
 
-def validate_batch(batch: list[_ReadFile]) -> None:
-    """Each file's GX failures, in this process (tests; `ingest` uses the worker)."""
-    take_failures(batch, validate.run_suites(suite_frames(batch)))
-
-
 def load_file(
     item: _ReadFile,
     *,
