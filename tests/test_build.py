@@ -10,6 +10,8 @@ import csv
 import datetime as dt
 import hashlib
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -255,29 +257,76 @@ def test_published_warehouse_holds_tables_only_and_its_build_record(built):
     assert failed == [(0,)]
 
 
-def test_the_marts_not_null_constraints_are_in_the_published_tables(built):
-    """A mart column with `constraints: [{type: not_null}]` is NOT NULL in DuckDB itself, so a
-    null fails the build when the table is written (no separate data test is needed)."""
+def _mart_constraints() -> list[tuple[str, str, tuple[str, ...], str | None]]:
+    """(model, type, columns, check expression) of every constraint the marts' YAML declares."""
     import yaml
 
     from chainkpi.settings import PROJECT_ROOT
 
-    declared = {
-        (model["name"], column["name"])
-        for path in (PROJECT_ROOT / "models" / "marts").rglob("*.yml")
-        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models", [])
-        for column in model.get("columns", [])
-        if {"type": "not_null"} in column.get("constraints", [])
-    }
-    assert len(declared) > 30
-    not_nullable = set(
-        published_rows(
+    found = []
+    for path in (PROJECT_ROOT / "models" / "marts").rglob("*.yml"):
+        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models", []):
+            for c in model.get("constraints", []):
+                found.append((model["name"], c["type"], tuple(c["columns"]), c.get("expression")))
+            for column in model.get("columns", []):
+                for c in column.get("constraints", []):
+                    found.append((model["name"], c["type"], (column["name"],), c.get("expression")))
+    return found
+
+
+def _bare(expression: str | None) -> str:
+    """A check expression without brackets, double quotes, spaces or letter case, to compare as written and
+    as DuckDB prints it."""
+    return re.sub(r"[()\s\"]", "", expression or "").lower()
+
+
+def test_the_marts_declared_constraints_are_in_the_published_tables(built):
+    """The marts' keys (primary_key), code lists (check) and non-null columns (not_null) are
+    contract constraints: DuckDB itself holds them in the published tables and refuses a row
+    that breaks one as the table is written, so the build fails there (no data test needed)."""
+    declared = _mart_constraints()
+    kinds = {kind for _, kind, _, _ in declared}
+    assert kinds == {"not_null", "primary_key", "check"}, kinds
+    assert len(declared) >= 80
+    in_duckdb = {
+        (table, kind.replace(" ", "_").lower(), tuple(columns), expression)
+        for table, kind, columns, expression in published_rows(
             built,
-            "select table_name, column_name from information_schema.columns "
-            "where table_schema = 'main' and is_nullable = 'NO'",
+            "select table_name, constraint_type, constraint_column_names, expression "
+            "from duckdb_constraints() where schema_name = 'main'",
         )
-    )
-    assert declared <= not_nullable, sorted(declared - not_nullable)
+    }
+    missing = []
+    for model, kind, columns, expression in declared:
+        present = {
+            e for t, k, c, e in in_duckdb if (t, k) == (model, kind) and set(c) == set(columns)
+        }
+        if not present or kind == "check" and _bare(expression) not in {_bare(e) for e in present}:
+            missing.append((model, kind, columns, expression))
+    assert missing == []
+
+
+def test_a_row_that_breaks_a_marts_constraint_is_refused(built, tmp_path):
+    """The constraints are enforced, not only recorded: on a copy of the published file, a
+    status outside the code list, a duplicate key and a null in a not_null column are each
+    refused by DuckDB."""
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(built.published_db, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        row = "select * replace ({}) from fct_kpi_progress limit 1"
+        # Each bad row breaks one rule only: the others carry a year no row has (a new key).
+        for change, reason in (
+            ("1999 as year, 'nearly' as status", "CHECK constraint"),
+            ("year as year", "violates primary key constraint"),  # the same key again
+            ("1999 as year, null as kpi_code", "NOT NULL constraint"),
+        ):
+            with pytest.raises(duckdb.ConstraintException, match=reason):
+                con.execute(f"insert into fct_kpi_progress {row.format(change)}")
+        # A row that breaks nothing goes in (the three above failed for their reason).
+        con.execute(f"insert into fct_kpi_progress {row.format('1999 as year')}")
+    finally:
+        con.close()
 
 
 def test_dbt_docs_generate_works_with_lineage_and_exposures(built):
