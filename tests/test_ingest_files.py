@@ -152,6 +152,30 @@ def test_the_worker_starts_whatever_script_is_this_process_main(
     assert raw("select count(*) from raw.leads") == [(1,)]
 
 
+def test_the_worker_answers_each_dataset_as_it_is_checked_and_stops_a_batch_at_an_error():
+    """A batch's results come back one dataset at a time, in the order sent (the ingest loads
+    one dataset's files while the next is checked). A suite that raises ends that batch with
+    the error, the datasets after it unchecked; the worker goes on with the next batch."""
+    import pandas as pd
+
+    from chainkpi.ingest import worker
+
+    empty = pd.DataFrame()
+    wrong = pd.DataFrame({"not_a_ledger_column": ["x"]})  # the suite's columns are missing
+    with worker.suite_worker() as suites:
+        suites.submit({"leads": [empty, empty], "projects": [empty]})
+        assert suites.pending == 2
+        assert suites.part() == ("leads", [[], []])
+        assert suites.part() == ("projects", [[]])
+        suites.submit({"leads": [empty], "projects": [wrong], "talent_hires": [empty]})
+        assert suites.part() == ("leads", [[]])
+        with pytest.raises(RuntimeError, match="Great Expectations failed in its worker"):
+            suites.part()
+        suites.submit({"chain_gaps": [empty]})
+        assert suites.part() == ("chain_gaps", [[]])
+        assert suites.is_alive()
+
+
 def test_a_later_run_replaces_rows_by_key_and_keeps_the_history(workspace, raw):
     write_csv(
         workspace.inbox / "projects_2025H1.csv",

@@ -9,7 +9,8 @@ Files are read in batches (up to BATCH_ROWS rows): the GX suites then run once p
 over the batch's files stacked, not once per file — a GX run costs about 0.1 s whatever its
 size, which on a folder of small ledgers was most of the ingest. Loading stays one file at
 a time, in name order, each in its own transaction. The suites run in a worker process
-(worker.py), so checking a batch overlaps with reading the next one.
+(worker.py), so checking a batch overlaps with reading the next one; its results come back
+one dataset at a time, so a dataset's files are loaded while the next dataset is checked.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -252,14 +253,6 @@ def suite_frames(batch: list[_ReadFile]) -> validate.Frames:
     return frames
 
 
-def take_failures(batch: list[_ReadFile], found: dict[str, list[list]]) -> None:
-    """Hand each file of the batch its own GX failures (same order as `suite_frames`)."""
-    remaining = {dataset: iter(failures) for dataset, failures in found.items()}
-    for item in batch:
-        if item.typed is not None:
-            item.suite_failures = next(remaining[item.dataset.key])
-
-
 def load_file(
     item: _ReadFile,
     *,
@@ -351,13 +344,19 @@ def ingest(
         batch: list[_ReadFile] = []
         # Batches sent to the worker and not yet loaded, oldest first (at most two: one being
         # checked while the next is read).
-        checking: list[tuple[list[_ReadFile], bool]] = []
+        checking: list[list[_ReadFile]] = []
 
         def load_oldest() -> None:
-            oldest, sent = checking.pop(0)
-            if sent:
-                take_failures(oldest, suites.result())
+            oldest = checking.pop(0)
+            # Each file's GX failures, in the order of `suite_frames`, as its dataset's
+            # results come back; a file is loaded as soon as its dataset's are in.
+            found: dict[str, Iterator[list]] = {}
             for item in oldest:
+                if item.typed is not None:
+                    while item.dataset.key not in found:
+                        dataset, failures = suites.part()
+                        found[dataset] = iter(failures)
+                    item.suite_failures = next(found[item.dataset.key])
                 report = load_file(
                     item, store=store, workspace=workspace, key=key, run_id=run_id,
                     ingested_at=ingested_at,
@@ -371,17 +370,13 @@ def ingest(
             frames = suite_frames(batch)
             if frames:  # nothing to check (files already ingested): do not wait for GX
                 suites.submit(frames)
-            checking.append((batch.copy(), bool(frames)))
+            checking.append(batch.copy())
             batch.clear()
 
         for path in files:
             data = path.read_bytes()
             sha256 = hashlib.sha256(data).hexdigest()
-            if any(
-                item.report.sha256 == sha256
-                for group in (*(b for b, _ in checking), batch)
-                for item in group
-            ):
+            if any(item.report.sha256 == sha256 for group in (*checking, batch) for item in group):
                 # The same bytes twice: the first must be loaded before the second is read.
                 send()
                 while checking:

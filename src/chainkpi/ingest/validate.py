@@ -172,6 +172,19 @@ def run_suite_per_frame(dataset: str, frames: list[pd.DataFrame]) -> list[list[F
     return found
 
 
+def _raised(info: dict | None) -> str | None:
+    """The message of an exception GX caught while checking, else None. GX 1.x reports one
+    either flat ({"raised_exception": True, ...}) or per metric ({metric id: {...}, ...})."""
+    if not info:
+        return None
+    if "raised_exception" in info:
+        return info.get("exception_message") or "(no message)" if info["raised_exception"] else None
+    for nested in info.values():
+        if isinstance(nested, dict) and (found := _raised(nested)):
+            return found
+    return None
+
+
 def run_suite(dataset: str, frame: pd.DataFrame) -> tuple[list[Failure], list[SuiteOutcome]]:
     if frame.empty:
         return [], []
@@ -186,12 +199,13 @@ def run_suite(dataset: str, frame: pd.DataFrame) -> tuple[list[Failure], list[Su
         config = item.expectation_config
         rule = (config.meta or {}).get("rule", config.type)
         column = config.kwargs.get("column") or config.kwargs.get("column_A")
-        if item.exception_info and item.exception_info.get("raised_exception"):
-            raise RuntimeError(
-                f"expectation {config.type} on {column} raised: "
-                f"{item.exception_info.get('exception_message')}"
-            )
+        raised = _raised(item.exception_info)
+        if raised is not None:
+            raise RuntimeError(f"expectation {config.type} on {column} raised: {raised}")
         positions = item.result.get("unexpected_index_list") or []
+        if not item.success and not positions:
+            # Failed without naming a row: nothing to reject, and the rows must not pass.
+            raise RuntimeError(f"expectation {config.type} on {column} failed on no row")
         outcomes.append(SuiteOutcome(config.type, column, rule, bool(item.success), len(positions)))
         failures.extend(Failure(int(p), column, rule) for p in positions)
     return failures, outcomes
@@ -200,14 +214,11 @@ def run_suite(dataset: str, frame: pd.DataFrame) -> tuple[list[Failure], list[Su
 Frames = dict[str, list[pd.DataFrame]]  # dataset -> the typed frames of a batch's files
 
 
-def run_suites(frames: Frames) -> dict[str, list[list[Failure]]]:
-    """Each frame's failures, per dataset (what the worker does with one batch)."""
-    return {dataset: run_suite_per_frame(dataset, items) for dataset, items in frames.items()}
-
-
 def serve(connection) -> None:
     """The worker's loop (worker.py): import GX at once, then check the batches sent, in
-    order, until told to stop."""
+    order, until told to stop. A batch's results go back one dataset at a time, in the order
+    of its frames, as each is done: the ingest loads those files while the next is checked.
+    After an error the rest of that batch is not checked (the ingest stops at the error)."""
     try:
         _validator()
     except Exception as exc:  # reported with the first batch, in the ingest's own process
@@ -221,10 +232,13 @@ def serve(connection) -> None:
             return
         if frames is None:
             return
-        if failed:
-            connection.send(("error", failed))
-            continue
-        try:
-            connection.send(("ok", run_suites(frames)))
-        except Exception as exc:
-            connection.send(("error", f"{type(exc).__name__}: {exc}"))
+        for dataset, items in frames.items():
+            if failed:
+                connection.send(("error", failed))
+                break
+            try:
+                found = run_suite_per_frame(dataset, items)
+            except Exception as exc:
+                connection.send(("error", f"{type(exc).__name__}: {exc}"))
+                break
+            connection.send(("ok", (dataset, found)))

@@ -43,7 +43,8 @@ def main() -> None:
 
 
 class SuiteWorker:
-    """`submit` a batch's frames, later take its `result`, in submission order.
+    """`submit` a batch's frames, then take its results one dataset at a time (`part`), in
+    submission order: the ingest loads a dataset's files while the next one is checked.
 
     A plain child interpreter (not multiprocessing's spawn, which re-runs the parent's main
     script in the child: under Streamlit's AppTest that is the dashboard)."""
@@ -58,13 +59,14 @@ class SuiteWorker:
         self._recv = Connection(os.dup(self._process.stdout.fileno()), writable=False)
         self._process.stdin.close()
         self._process.stdout.close()
-        self._pending = 0
+        self._pending = 0  # results (one per dataset of a batch) sent for and not yet taken
 
     def submit(self, frames: Frames) -> None:
         self._send.send(frames)
-        self._pending += 1
+        self._pending += len(frames)
 
-    def result(self) -> dict[str, list[list[Failure]]]:
+    def part(self) -> tuple[str, list[list[Failure]]]:
+        """The next dataset's results: (dataset, each of its frames' failures)."""
         try:
             kind, payload = self._recv.recv()
         except (EOFError, OSError):
