@@ -435,9 +435,12 @@ def test_a_null_where_a_model_allows_none_fails_the_build(published):
     _alter_raw_layer(
         published, "update raw.projects set planned_investment_wan = null where project_id = 'P001'"
     )
-    # The model-level not_null_columns test of stg_projects is what fails.
-    with pytest.raises(PipelineError, match="not_null_columns_stg_projects"):
+    # The column_rules test of stg_projects is what fails, and the message names the rule.
+    with pytest.raises(
+        PipelineError, match="stg_projects: not_null planned_investment_wan, 1 行"
+    ) as failed:
         build(published, as_of=AS_OF, force=True)
+    assert "column_rules_stg_projects" in str(failed.value)
     assert _digest(published.published_db) == before
 
 

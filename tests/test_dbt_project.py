@@ -61,3 +61,79 @@ def test_every_model_and_column_is_described():
                 described[model["name"]].add(column["name"])
     sql_models = {p.stem for p in (PROJECT_ROOT / "models").rglob("*.sql")}
     assert sql_models <= models, f"models without a properties entry: {sorted(sql_models - models)}"
+
+
+RULES = """
+    data_tests:
+      - column_rules:
+          arguments:
+            unique: [code]
+            not_null: [code, label]
+            accepted_values:
+              code: ["a", "b", "it's"]
+              level: [1, 2]
+            unique_combinations:
+              - [year, code]
+"""
+
+
+def test_column_rules_finds_each_broken_rule_and_passes_clean_rows(tmp_path):
+    """The column_rules macro, run by the real dbt on DuckDB in a throwaway project that uses
+    this project's macros: a clean seed passes; a seed that breaks each rule once fails with
+    one row per rule (rule, column, how many rows), and nothing else."""
+    import duckdb
+    from dbt.cli.main import dbtRunner
+
+    project = tmp_path / "rules"
+    (project / "seeds").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text(
+        "name: rules\nversion: '1.0.0'\nprofile: rules\nconfig-version: 2\n"
+        f"macro-paths: ['{PROJECT_ROOT / 'macros'}']\nseed-paths: [seeds]\n"
+        "flags:\n  send_anonymous_usage_stats: false\n",
+        encoding="utf-8",
+    )
+    (project / "profiles.yml").write_text(
+        "rules:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+        f"      path: '{tmp_path / 'rules.duckdb'}'\n      threads: 1\n",
+        encoding="utf-8",
+    )
+    header = "code,label,level,year\n"
+    (project / "seeds" / "clean.csv").write_text(
+        header + "a,A,1,2024\nb,B,2,2025\nit's,C,,2025\n", encoding="utf-8"
+    )
+    (project / "seeds" / "broken.csv").write_text(
+        header
+        # code "a" twice in 2024 (unique and unique_combination: 2 rows each), a null
+        # label, a code and a level outside their lists, a null code.
+        + "a,A,1,2024\na,,1,2024\nc,C,2,2025\nb,B,3,2025\n,E,1,2025\n",
+        encoding="utf-8",
+    )
+    (project / "seeds" / "_seeds.yml").write_text(
+        "version: 2\nseeds:\n"
+        + "".join(
+            f"  - name: {name}\n    config:\n      column_types: {{code: varchar, label: varchar, "
+            f"level: integer, year: integer}}\n{RULES}"
+            for name in ("clean", "broken")
+        ),
+        encoding="utf-8",
+    )
+    outcome = dbtRunner().invoke(
+        ["build", "--project-dir", str(project), "--profiles-dir", str(project), "--quiet"]
+    )
+    tests = {r.node.attached_node.rsplit(".", 1)[-1]: r for r in outcome.result.results
+             if r.node.resource_type == "test"}  # fmt: skip
+    assert str(tests["clean"].status) == "pass"
+    assert str(tests["broken"].status) == "fail"
+    with duckdb.connect(str(tmp_path / "rules.duckdb")) as con:  # as dbt holds it
+        broken = con.execute(
+            f"select rule, column_name, failing_rows from ({tests['broken'].node.compiled_code})"
+        ).fetchall()
+    assert sorted(broken) == [
+        ("accepted_values", "code", 1),
+        ("accepted_values", "level", 1),
+        ("not_null", "code", 1),
+        ("not_null", "label", 1),
+        ("unique", "code", 2),
+        ("unique_combination", "year, code", 2),
+    ]
+    assert tests["broken"].failures == 6

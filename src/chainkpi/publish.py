@@ -281,6 +281,31 @@ def _summarise(run_result) -> tuple[dict[str, int], list[str], list[tuple]]:
     return counts, failures, rows
 
 
+def _broken_rules(run_result, build_db: Path, raw_db: Path) -> list[str]:
+    """Which rules a failed `column_rules` test found broken: its own query run again on the
+    built file ("stg_projects: not_null planned_investment_wan, 1 row"). The test returns
+    rule names and counts only, so no cell value can reach the message."""
+    failed = [
+        item.node
+        for item in getattr(run_result, "results", []) or []
+        if str(item.status) == "fail"
+        and getattr(getattr(item.node, "test_metadata", None), "name", None) == "column_rules"
+        and getattr(item.node, "compiled_code", None)
+    ]
+    if not failed:
+        return []
+    found = []
+    with contextlib.suppress(duckdb.Error), duckdb.connect(str(build_db), read_only=True) as con:
+        con.execute(f"attach '{raw_db}' as raw_db (read_only)")
+        for node in failed:
+            model = (node.attached_node or node.name).rsplit(".", 1)[-1]
+            for rule, column, count in con.execute(
+                f"select rule, column_name, failing_rows from ({node.compiled_code}) limit 20"
+            ).fetchall():
+                found.append(f"{model}: {rule} {column}, {count} 行 (rows)")
+    return found
+
+
 def _finalise(path: Path, fingerprint: str, as_of: dt.date, results: list[tuple]) -> None:
     """Make the built file self-contained and record how it was built, then checkpoint it."""
     con = duckdb.connect(str(path))
@@ -381,6 +406,7 @@ def build(
         dbt_seconds = time.perf_counter() - dbt_started
         counts, failures, rows = _summarise(outcome.result)
         if not outcome.success:
+            failures = _broken_rules(outcome.result, target, workspace.raw_db) + failures
             if outcome.exception is not None and not failures:
                 failures.append(
                     f"{type(outcome.exception).__name__}: {str(outcome.exception)[:500]}"
