@@ -319,6 +319,27 @@ def test_formula_looking_ledger_text_stays_text(exported):
         assert not any(b"<f>" in archive.read(n) or b"<f " in archive.read(n) for n in sheets)
 
 
+def test_the_project_list_has_its_grid_over_empty_cells_and_formats_on_the_filled(exported):
+    """The long list is written column by column with empty cells left out; one range format
+    draws the table's grid over all of it, and each filled cell keeps its own format."""
+    wb = openpyxl.load_workbook(exported["xlsx"])
+    projects = wb["项目清单"]
+    header_row, _ = find(projects, "项目编号")
+    last_row, last_col = projects.max_row, projects.max_column
+    table = f"A{header_row + 1}:{openpyxl.utils.get_column_letter(last_col)}{last_row}"
+    grids = [
+        (str(ranges.sqref), rule.dxf.border)
+        for ranges in projects.conditional_formatting
+        for rule in ranges.rules
+    ]
+    assert [area for area, _ in grids] == [table]
+    assert grids[0][1].left.style == "thin" and grids[0][1].bottom.style == "thin"
+    _, signed = find(projects, "签约日期")
+    dates = [projects.cell(r, signed) for r in range(header_row + 1, last_row + 1)]
+    assert any(c.value is None for c in dates) and any(c.value is not None for c in dates)
+    assert all(c.number_format == "yyyy-mm-dd" for c in dates if c.value is not None)
+
+
 def test_an_18_digit_id_ending_in_x_stays_whole(exported):
     wb = openpyxl.load_workbook(exported["xlsx"])
     projects, gaps = wb["项目清单"], wb["产业链缺口"]

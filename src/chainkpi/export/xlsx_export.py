@@ -42,6 +42,17 @@ def display_width(value: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in value)
 
 
+def _widest(texts: set[str]) -> int:
+    """The largest display width of the texts, measuring the longest first: a text is at
+    least as wide as its length and at most twice it, so the rest cannot be wider."""
+    widest = 0
+    for text in sorted(texts, key=len, reverse=True):
+        if 2 * len(text) <= widest or widest >= MAX_WIDTH:
+            break
+        widest = max(widest, display_width(text))
+    return widest
+
+
 class _Formats:
     """One xlsxwriter Format per distinct set of properties (the workbook keeps them all)."""
 
@@ -159,6 +170,47 @@ class _Sheet:
         word = L.status_word(status, self.book.lang)
         self.ws.write_string(row, col, word, fmt)
         self._fit(col, display_width(word))
+
+    # Column-wise writers, for the long listings (tens of thousands of rows): one format per
+    # column, empty cells not written at all (`borders` draws the table's grid over them),
+    # the width measured once per distinct value. Same cells, same formats as above.
+
+    def text_column(self, first_row: int, col: int, values: list, **props: object) -> None:
+        fmt, write = self.book.formats.cell(**props), self.ws.write_string
+        for row, value in enumerate(values, start=first_row):
+            if value is not None and value != "":
+                write(row, col, str(value), fmt)  # never a formula, URL or number
+        self._fit(col, _widest({str(v) for v in values if v is not None and v != ""}))
+
+    def number_column(self, first_row: int, col: int, values: list, kind: str) -> None:
+        fmt, write = self.book.formats.cell(NUM_FORMATS[kind]), self.ws.write_number
+        shown = 0
+        for row, value in enumerate(values, start=first_row):
+            if value is not None:
+                write(row, col, float(value) if isinstance(value, Decimal) else value, fmt)
+        numbers = [abs(float(v)) for v in values if v is not None]
+        if numbers:
+            widest = max(numbers)
+            shown = len(f"{widest:,.0f}" if kind == "int" else f"{widest:,.2f}")
+        self._fit(col, shown + (1 if kind == "pct" else 0))
+
+    def date_column(self, first_row: int, col: int, values: list) -> None:
+        fmt = self.book.formats.cell(NUM_FORMATS["date"], align="center")
+        write = self.ws.write_datetime
+        midnight = dt.time()
+        for row, value in enumerate(values, start=first_row):
+            if value is not None:
+                write(row, col, dt.datetime.combine(value, midnight), fmt)
+        if any(v is not None for v in values):
+            self._fit(col, len(NUM_FORMATS["date"]))
+
+    def borders(self, first_row: int, last_row: int, last_col: int) -> None:
+        """The table's grid, empty cells included, as one range format (not one per cell)."""
+        self.ws.conditional_format(
+            first_row, 0, last_row, last_col,
+            {"type": "no_errors",
+             "format": self.book.formats.get(border=1, border_color=BORDER_COLOUR)},
+        )  # fmt: skip
 
     def finish(self, header_rows: tuple[int, int], freeze_col: int = 0) -> None:
         """Freeze below the header, size the columns, repeat the header on every page."""
@@ -415,26 +467,38 @@ def _projects(book: _Book) -> None:
         sheet.header(h, c, book.t(key))
     amber_fill, amber_font = L.STATUS_COLOURS["at_risk"]
     projects = book.data.projects
-    for r, p in enumerate(projects, start=h + 1):
-        sheet.text(r, 0, book.chain_names[p["chain_code"]])
-        sheet.text(r, 1, p["project_id"])
-        sheet.text(r, 2, p["project_name"])
-        sheet.text(r, 3, L.code_label("project_type", p["project_type"], book.lang), align="center")
-        sheet.text(r, 4, L.code_label("segment", p["segment"], book.lang), align="center")
-        sheet.text(r, 5, p["investor"])
-        sheet.text(r, 6, L.code_label("stage", p["stage"], book.lang), align="center")
-        sheet.number(r, 7, p["planned_investment_wan"], "amount")
-        sheet.number(r, 8, p["capital_in_place_wan"], "amount")
-        sheet.date(r, 9, p["signed_date"])
-        sheet.date(r, 10, p["started_date"])
-        sheet.date(r, 11, p["producing_date"])
-        sheet.text(r, 12, p["gap_id"])
-        sheet.number(r, 13, p["days_in_stage"], "int")
-        if p["is_stuck_over_90_days"]:
-            sheet.text(r, 14, book.t("yes"), bg_color=amber_fill, font_color=amber_font,
-                       bold=True, align="center")  # fmt: skip
-        else:
-            sheet.text(r, 14, "", align="center")
+    first = h + 1
+
+    def values(key: str) -> list:
+        return [p[key] for p in projects]
+
+    def labels(code_list: str, key: str) -> list:
+        found: dict = {}
+        for p in projects:
+            code = p[key]
+            if code not in found:
+                found[code] = L.code_label(code_list, code, book.lang)
+        return [found[p[key]] for p in projects]
+
+    sheet.text_column(first, 0, [book.chain_names[p["chain_code"]] for p in projects])
+    sheet.text_column(first, 1, values("project_id"))
+    sheet.text_column(first, 2, values("project_name"))
+    sheet.text_column(first, 3, labels("project_type", "project_type"), align="center")
+    sheet.text_column(first, 4, labels("segment", "segment"), align="center")
+    sheet.text_column(first, 5, values("investor"))
+    sheet.text_column(first, 6, labels("stage", "stage"), align="center")
+    sheet.number_column(first, 7, values("planned_investment_wan"), "amount")
+    sheet.number_column(first, 8, values("capital_in_place_wan"), "amount")
+    sheet.date_column(first, 9, values("signed_date"))
+    sheet.date_column(first, 10, values("started_date"))
+    sheet.date_column(first, 11, values("producing_date"))
+    sheet.text_column(first, 12, values("gap_id"))
+    sheet.number_column(first, 13, values("days_in_stage"), "int")
+    stalled = [book.t("yes") if p["is_stuck_over_90_days"] else None for p in projects]
+    sheet.text_column(first, 14, stalled, bg_color=amber_fill, font_color=amber_font,
+                      bold=True, align="center")  # fmt: skip
+    if projects:
+        sheet.borders(first, first + len(projects) - 1, len(columns) - 1)
     if not projects:
         _empty_row(sheet, h + 1, len(columns))
     sheet.ws.autofilter(h, 0, h + max(1, len(projects)), len(columns) - 1)
