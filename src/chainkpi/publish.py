@@ -296,7 +296,8 @@ def _broken_rules(run_result, build_db: Path, raw_db: Path) -> list[str]:
         return []
     found = []
     with contextlib.suppress(duckdb.Error), duckdb.connect(str(build_db), read_only=True) as con:
-        con.execute(f"attach '{raw_db}' as raw_db (read_only)")
+        quoted = str(raw_db).replace("'", "''")
+        con.execute(f"attach '{quoted}' as raw_db (read_only)")
         for node in failed:
             model = (node.attached_node or node.name).rsplit(".", 1)[-1]
             for rule, column, count in con.execute(

@@ -499,8 +499,8 @@ def _projects(book: _Book) -> None:
                       bold=True, align="center")  # fmt: skip
     if projects:
         sheet.borders(first, first + len(projects) - 1, len(columns) - 1)
-    if not projects:
-        _empty_row(sheet, h + 1, len(columns))
+    else:
+        _empty_row(sheet, first, len(columns))
     sheet.ws.autofilter(h, 0, h + max(1, len(projects)), len(columns) - 1)
     sheet.finish((h, h), freeze_col=3)
 

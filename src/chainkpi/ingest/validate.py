@@ -222,7 +222,9 @@ def _raised(info: dict | None) -> str | None:
     if not info:
         return None
     if "raised_exception" in info:
-        return info.get("exception_message") or "(no message)" if info["raised_exception"] else None
+        if not info["raised_exception"]:
+            return None
+        return info.get("exception_message") or "(no message)"
     for nested in info.values():
         if isinstance(nested, dict) and (found := _raised(nested)):
             return found

@@ -13,6 +13,7 @@ travel over a local pipe, never to disk.
 from __future__ import annotations
 
 import atexit
+import collections
 import contextlib
 import os
 import subprocess
@@ -64,11 +65,14 @@ class SuiteWorker:
         self._recv = Connection(os.dup(self._process.stdout.fileno()), writable=False)
         self._process.stdin.close()
         self._process.stdout.close()
-        self._pending = 0  # results (one per dataset of a batch) sent for and not yet taken
+        # Per batch submitted and not fully answered, oldest first: the results (one per
+        # dataset) still to come. An error ends its batch: the worker sends no more for it.
+        self._untaken: collections.deque[int] = collections.deque()
 
     def submit(self, frames: Frames) -> None:
         self._send.send(frames)
-        self._pending += len(frames)
+        if frames:
+            self._untaken.append(len(frames))
 
     def part(self) -> tuple[str, list[list[Failure]]]:
         """The next dataset's results: (dataset, each of its frames' failures)."""
@@ -76,14 +80,16 @@ class SuiteWorker:
             kind, payload = self._recv.recv()
         except (EOFError, OSError):
             raise RuntimeError(f"GX worker stopped (exit code {self._process.poll()})") from None
-        self._pending -= 1
+        self._untaken[0] -= 1
+        if kind == "error" or self._untaken[0] == 0:
+            self._untaken.popleft()
         if kind == "error":
             raise RuntimeError(f"Great Expectations failed in its worker: {payload}")
         return payload
 
     @property
     def pending(self) -> int:
-        return self._pending
+        return sum(self._untaken)
 
     def is_alive(self) -> bool:
         return self._process.poll() is None
@@ -91,7 +97,7 @@ class SuiteWorker:
     def close(self) -> None:
         """Stop the worker; one still importing GX or checking a batch nobody waits for is
         stopped at once."""
-        if self._pending == 0 and self.is_alive():
+        if not self._untaken and self.is_alive():
             with contextlib.suppress(OSError):
                 self._send.send(None)
             with contextlib.suppress(subprocess.TimeoutExpired):
