@@ -1,9 +1,10 @@
-"""Parse normalised text into typed values, vectorised per column.
+"""Parse normalised text into typed values, vectorised per column (Arrow).
 
 Each parser returns the typed column and a boolean mask of cells that were present but did
 not parse; those cells become a rejection with the parser's rule. Chains and enumerations
 are mapped to their codes; an unknown label is kept as written, and the GX suite's
-"in code list" expectation rejects it.
+"in code list" expectation rejects it. Labels and yes/no words are looked up once per
+distinct value (Python's casefold, which Arrow does not have), then spread back by index.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from chainkpi.ingest.readers import TEXT as STRING
 from chainkpi.ingest.schema import (
     AMOUNT,
     BOOL,
@@ -29,15 +31,21 @@ from chainkpi.ingest.schema import (
 )
 
 MAX_TEXT_LENGTH = 2000
+# A count is stored as INTEGER: a larger one is not a count anyone means.
+MAX_COUNT = 2**31 - 1
 
 _DATE_RE = (
     r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
     r"(?:[\sT]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 )
+# Arrow's RE2: \d is an ASCII digit (after NFKC, full-width digits are ASCII already; other
+# scripts' digits are not a number an office means, and are rejected).
 _AMOUNT_RE = r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$"
 _COUNT_RE = r"^[+-]?\d+(?:\.0+)?$"
 _TRUE = {"是", "y", "yes", "true", "1"}
 _FALSE = {"否", "n", "no", "false", "0"}
+TIMESTAMP = pa.timestamp("us")
+_NULL = pa.scalar(None, STRING)
 
 
 def _label_map(code_list: str) -> dict[str, str]:
@@ -55,9 +63,18 @@ CHAIN_LABELS: dict[str, str] = {
 
 @dataclass
 class Parsed:
-    values: pd.Series  # typed; None/NaN/NaT where missing or unparseable
+    values: pa.Array  # typed; null where missing or unparseable
     invalid: np.ndarray  # bool mask: present but not parseable
     rule: str | None = None  # the rule an invalid cell breaks
+
+
+def _present(text: pa.Array) -> np.ndarray:
+    return text.is_valid().to_numpy(zero_copy_only=False)
+
+
+def _mask(condition: pa.Array) -> np.ndarray:
+    """A boolean Arrow array as numpy, null as False."""
+    return pc.fill_null(condition, False).to_numpy(zero_copy_only=False)
 
 
 def _parse_dates_by_regex(s: pd.Series) -> pd.Series:
@@ -79,10 +96,8 @@ _DATE_RE_ASCII = (
 _DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
 
-def parse_dates(text: pd.Series) -> Parsed:
-    s = text.astype("string")
-    strings = pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.large_string())
-    parts = pc.extract_regex(strings, _DATE_RE_ASCII)
+def parse_dates(text: pa.Array) -> Parsed:
+    parts = pc.extract_regex(text, _DATE_RE_ASCII)
     matched = parts.is_valid().to_numpy(zero_copy_only=False)
     y, m, d = (
         pc.cast(pc.fill_null(pc.struct_field(parts, name), "1"), pa.int64()).to_numpy()
@@ -93,55 +108,64 @@ def parse_dates(text: pd.Series) -> Parsed:
     last_day = _DAYS_IN_MONTH[month - 1] + (leap & (month == 2))
     ok = matched & (m >= 1) & (m <= 12) & (d >= 1) & (d <= last_day)
     first_of_month = ((y - 1970) * 12 + month - 1).astype("datetime64[M]").astype("datetime64[D]")
-    days = first_of_month + (np.clip(d, 1, 31) - 1).astype("timedelta64[D]")
-    values = pd.Series(
-        np.where(ok, days.astype("datetime64[us]"), np.datetime64("NaT", "us")), index=text.index
+    days = (first_of_month + (np.clip(d, 1, 31) - 1).astype("timedelta64[D]")).astype(
+        "datetime64[us]"
     )
-    rest = (s.notna().to_numpy(dtype=bool)) & ~matched
-    if rest.any():
-        values[rest] = _parse_dates_by_regex(s[rest])
-    invalid = (s.notna() & values.isna()).to_numpy(dtype=bool)
-    return Parsed(values, invalid, "invalid_date")
+    values = np.where(ok, days, np.datetime64("NaT", "us"))
+    present = _present(text)
+    rest = present & ~matched
+    if rest.any():  # Unicode digits or spaces: Python's re decides (a few cells, if any)
+        others = pd.Series(text.filter(pa.array(rest)).to_pylist(), dtype="string")
+        values[rest] = _parse_dates_by_regex(others).to_numpy()
+    missing = np.isnat(values)
+    return Parsed(pa.array(values, type=TIMESTAMP, mask=missing), present & missing, "invalid_date")
 
 
-def parse_amounts(text: pd.Series) -> Parsed:
-    s = text.astype("string")
-    ok = s.str.match(_AMOUNT_RE).fillna(False).astype(bool)
-    values = pd.to_numeric(s.where(ok).str.replace(",", "", regex=False), errors="coerce")
-    values = values.astype("float64")
-    invalid = (s.notna() & ~ok).to_numpy(dtype=bool)
-    return Parsed(values, invalid, "invalid_amount")
+def parse_amounts(text: pa.Array) -> Parsed:
+    ok = _mask(pc.match_substring_regex(text, _AMOUNT_RE))
+    digits = pc.replace_substring(pc.if_else(pa.array(ok), text, _NULL), ",", "")
+    return Parsed(pc.cast(digits, pa.float64()), _present(text) & ~ok, "invalid_amount")
 
 
-def parse_counts(text: pd.Series) -> Parsed:
-    s = text.astype("string")
-    ok = s.str.match(_COUNT_RE).fillna(False).astype(bool)
-    values = pd.to_numeric(s.where(ok), errors="coerce").astype("Float64").round().astype("Int64")
-    invalid = (s.notna() & ~ok).to_numpy(dtype=bool)
-    return Parsed(values, invalid, "invalid_count")
+def parse_counts(text: pa.Array) -> Parsed:
+    ok = _mask(pc.match_substring_regex(text, _COUNT_RE))
+    numbers = pc.cast(pc.if_else(pa.array(ok), text, _NULL), pa.float64())
+    ok &= _mask(pc.less_equal(pc.abs(numbers), MAX_COUNT))
+    counts = pc.cast(
+        pc.round(pc.if_else(pa.array(ok), numbers, pa.scalar(None, pa.float64()))), pa.int64()
+    )
+    return Parsed(counts, _present(text) & ~ok, "invalid_count")
 
 
-def parse_bools(text: pd.Series) -> Parsed:
-    folded = text.astype("string").str.casefold()
-    is_true = folded.isin(_TRUE).fillna(False).astype(bool)
-    is_false = folded.isin(_FALSE).fillna(False).astype(bool)
-    invalid = (folded.notna() & ~is_true & ~is_false).to_numpy(dtype=bool)
+def _per_distinct(text: pa.Array, compute, type: pa.DataType) -> pa.Array:
+    """compute(each distinct value, as Python text) -> value or None, spread back over the
+    cells; null where a cell is null."""
+    distinct = pc.unique(text).drop_null()
+    results = pa.array([compute(value) for value in distinct.to_pylist()], type=type)
+    return results.take(pc.index_in(text, value_set=distinct))
+
+
+def _yes_no(word: str) -> bool | None:
+    folded = word.casefold()
+    return True if folded in _TRUE else False if folded in _FALSE else None
+
+
+def parse_bools(text: pa.Array) -> Parsed:
+    words = _per_distinct(text, _yes_no, pa.bool_())
+    invalid = _present(text) & words.is_null().to_numpy(zero_copy_only=False)
     # Missing = false (inputs.md).
-    return Parsed(pd.Series(is_true.to_numpy(), index=text.index), invalid, "invalid_bool")
+    return Parsed(pc.fill_null(words, False), invalid, "invalid_bool")
 
 
-def map_labels(text: pd.Series, labels: dict[str, str], default: str | None = None) -> Parsed:
+def map_labels(text: pa.Array, labels: dict[str, str], default: str | None = None) -> Parsed:
     """Aliases to codes, case-insensitively; an unknown label stays as written."""
-    s = text.astype("string")
-    codes = s.str.casefold().map(labels)
-    values = codes.fillna(s).astype(object)
+    values = _per_distinct(text, lambda v: labels.get(v.casefold(), v), STRING)
     if default is not None:
-        values = values.where(s.notna(), default)
-    values = values.where(pd.notna(values), None)
+        values = pc.fill_null(values, default)
     return Parsed(values, np.zeros(len(text), dtype=bool))
 
 
-def parse_column(column: Column, text: pd.Series) -> Parsed:
+def parse_column(column: Column, text: pa.Array) -> Parsed:
     if column.type == DATE:
         return parse_dates(text)
     if column.type == AMOUNT:
@@ -154,18 +178,20 @@ def parse_column(column: Column, text: pd.Series) -> Parsed:
         return map_labels(text, CHAIN_LABELS)
     if column.type == ENUM:
         return map_labels(text, _label_map(column.code_list), column.default)
-    too_long = text.astype("string").str.len().fillna(0).to_numpy() > MAX_TEXT_LENGTH
-    return Parsed(text.where(~too_long, None), too_long, "too_long")
+    too_long = _mask(pc.greater(pc.utf8_length(text), MAX_TEXT_LENGTH))
+    return Parsed(pc.if_else(pa.array(too_long), _NULL, text), too_long, "too_long")
 
 
-def coerce(dataset: Dataset, text: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Parsed]]:
-    """The typed frame for every column of the dataset (absent columns all missing)."""
-    typed: dict[str, pd.Series] = {}
+def coerce(dataset: Dataset, text: pa.Table) -> tuple[pa.Table, dict[str, Parsed]]:
+    """The typed table for every column of the dataset (absent columns all missing)."""
+    typed: dict[str, pa.Array] = {}
     parsed: dict[str, Parsed] = {}
-    empty = pd.Series([None] * len(text), index=text.index, dtype=object)
+    empty = pa.nulls(text.num_rows, type=STRING)
     for column in dataset.columns:
-        source = text[column.key] if column.key in text.columns else empty
+        source = (
+            text.column(column.key).combine_chunks() if column.key in text.column_names else empty
+        )
         result = parse_column(column, source)
         typed[column.key] = result.values
         parsed[column.key] = result
-    return pd.DataFrame(typed, index=text.index), parsed
+    return pa.table(typed), parsed

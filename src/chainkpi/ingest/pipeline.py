@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 
 from chainkpi.errors import UsageError
 from chainkpi.ingest import privacy, validate, worker
@@ -112,17 +112,17 @@ def _short(value: object) -> str | None:
 
 
 def _cell(table: LedgerTable, dataset: Dataset, position: int, column: str) -> str | None:
-    if column not in table.frame.columns:
+    if column not in table.text.column_names:
         return None
-    value = table.frame.at[position, column]
+    value = table.text.column(column)[position].as_py()
     if value is not None and dataset.column(column).personal:
         return privacy.mask(column, value)
     return _short(value)
 
 
-def _parse(dataset: Dataset, table: LedgerTable) -> tuple[pd.DataFrame, dict, set]:
-    """The typed frame GX sees (personal columns masked) and the cells that did not parse."""
-    typed, parsed = coerce(dataset, table.frame)
+def _parse(dataset: Dataset, table: LedgerTable) -> tuple[pa.Table, dict, set]:
+    """The typed table GX sees (personal columns masked) and the cells that did not parse."""
+    typed, parsed = coerce(dataset, table.text)
     failures: dict[tuple[int, str, str], None] = {}
     unparsed: set[tuple[int, str]] = set()
     for key, result in parsed.items():
@@ -132,7 +132,9 @@ def _parse(dataset: Dataset, table: LedgerTable) -> tuple[pd.DataFrame, dict, se
     # GX sees personal columns masked: its results cannot carry a clear value.
     for column in dataset.columns:
         if column.personal:
-            typed[column.key] = privacy.mask_series(column.key, typed[column.key])
+            index = typed.column_names.index(column.key)
+            masked = privacy.mask_array(column.key, typed.column(index).combine_chunks())
+            typed = typed.set_column(index, column.key, masked)
     return typed, failures, unparsed
 
 
@@ -151,7 +153,7 @@ def _rejections(
             failures[(failure.position, failure.column, failure.rule)] = None
     rejections = [
         {
-            "row": table.row_numbers[position],
+            "row": int(table.row_numbers[position]),
             "column": column,
             "value": _cell(table, dataset, position, column),
             "rule": rule,
@@ -163,18 +165,26 @@ def _rejections(
 
 
 def _stored_rows(
-    dataset: Dataset, table: LedgerTable, typed: pd.DataFrame, keep: np.ndarray, key: bytes
-) -> pd.DataFrame:
-    rows = typed[keep].copy()
-    rows["_row_number"] = np.asarray(table.row_numbers)[keep]
+    dataset: Dataset, table: LedgerTable, typed: pa.Table, keep: np.ndarray, key: bytes
+) -> pa.Table:
+    """The accepted rows as the raw layer stores them: each personal column as its mask
+    (`typed` holds it already: _parse masks it for GX) and its keyed hash of the clear text."""
+    keep_mask = pa.array(keep)
+    rows = typed.filter(keep_mask)
+    columns: dict[str, pa.Array] = {}
     for column in dataset.columns:
-        if column.personal:
-            clear = table.frame[column.key][keep] if column.key in table.frame else rows[column.key]
-            # `typed` holds the masked value already (_parse masks it for GX).
-            rows[f"{column.key}_masked"] = rows[column.key]
-            rows[f"{column.key}_hash"] = privacy.hash_series(key, column.key, clear)
-            rows = rows.drop(columns=[column.key])
-    return rows
+        values = rows.column(column.key).combine_chunks()
+        if not column.personal:
+            columns[column.key] = values
+            continue
+        if column.key in table.text.column_names:
+            clear = table.text.column(column.key).filter(keep_mask).combine_chunks()
+        else:
+            clear = values
+        columns[f"{column.key}_masked"] = values
+        columns[f"{column.key}_hash"] = privacy.hash_array(key, column.key, clear)
+    columns["_row_number"] = pa.array(table.row_numbers[keep], type=pa.int32())
+    return pa.table(columns)
 
 
 def archive_file(workspace: Workspace, name: str, sha256: str, data: bytes) -> Path:
@@ -209,7 +219,7 @@ class _ReadFile:
     previously: str | None
     dataset: Dataset | None
     table: LedgerTable | None = None
-    typed: pd.DataFrame | None = None
+    typed: pa.Table | None = None
     parse_failures: dict = field(default_factory=dict)
     unparsed: set = field(default_factory=set)
     suite_failures: list = field(default_factory=list)
@@ -287,10 +297,10 @@ def load_file(
     rejections, rejected_positions = _rejections(
         dataset, table, item.parse_failures, item.unparsed, item.suite_failures
     )
-    keep = np.ones(len(typed), dtype=bool)
+    keep = np.ones(typed.num_rows, dtype=bool)
     keep[rejected_positions] = False
     rows = _stored_rows(dataset, table, typed, keep, key)
-    report.rows_read = len(typed)
+    report.rows_read = typed.num_rows
     report.rows_loaded = int(keep.sum())
     report.rejected_rows = [
         {k: r[k] for k in ("row", "column", "value", "rule")} for r in rejections
@@ -382,7 +392,7 @@ def ingest(
                 while checking:
                     load_oldest()
             batch.append(read_file(path, data, sha256, store))
-            if sum(len(item.typed) for item in batch if item.typed is not None) >= BATCH_ROWS:
+            if sum(item.typed.num_rows for item in batch if item.typed is not None) >= BATCH_ROWS:
                 send()
                 if len(checking) > 1:
                     load_oldest()

@@ -13,10 +13,12 @@ import hmac
 import os
 import re
 import secrets
+from functools import cache
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def secret_file() -> Path:
@@ -99,57 +101,83 @@ def _mask_canonical(kind: str, clear: str, text: str) -> str:
     return "*" * len(text)
 
 
-def _per_distinct(values: pd.Series, compute) -> pd.Series:
-    """compute(list of distinct text values) -> list of results, mapped back onto values;
-    None where a value is missing (or not text)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    texts = [u for u in uniques if isinstance(u, str)]
-    results = iter(compute(texts))
-    out = np.empty(len(uniques) + 1, dtype=object)  # the last slot: missing (code -1)
-    out[:] = None
-    for i, u in enumerate(uniques):
-        if isinstance(u, str):
-            out[i] = next(results)
-    return pd.Series(out[codes], index=values.index, dtype=object)
+def canonical_array(kind: str, values: pa.Array) -> pa.Array:
+    """canonical() of every value, vectorised: plain ASCII letters and digits (nearly all ID
+    numbers and phones) upper-cased by Arrow, the rest by canonical() once per distinct value."""
+    if kind not in ("id_number", "phone"):
+        return values
+    plain = pc.fill_null(pc.and_(pc.string_is_ascii(values), pc.utf8_is_alnum(values)), False)
+    others = pc.filter(values, pc.invert(plain)).drop_null()
+    if len(others):
+        distinct = pc.unique(others)
+        fixed = pa.array(_canonical_many(kind, distinct.to_pylist()), type=values.type)
+        values = pc.if_else(
+            plain, pc.ascii_upper(values), fixed.take(pc.index_in(values, distinct))
+        )
+    else:
+        values = pc.ascii_upper(values)
+    if kind == "phone":
+        country = pc.and_(pc.equal(pc.utf8_length(values), 13), pc.starts_with(values, "86"))
+        values = pc.if_else(country, pc.utf8_slice_codeunits(values, 2), values)
+    return values
 
 
-def mask_series(kind: str, values: pd.Series) -> pd.Series:
-    """mask() of every value (each distinct value once)."""
-
-    def compute(texts: list[str]) -> list[str]:
-        return [
-            _mask_canonical(kind, c, t)
-            for c, t in zip(texts, _canonical_many(kind, texts), strict=True)
-        ]
-
-    return _per_distinct(values, compute)
+def _join(*parts: pa.Array | str) -> pa.Array:
+    """Texts joined element-wise (a str is the same on every row)."""
+    text = pa.large_string()
+    return pc.binary_join_element_wise(
+        *(pa.scalar(p, text) if isinstance(p, str) else p for p in parts), pa.scalar("", text)
+    )
 
 
-def _hmac_states(key: bytes) -> tuple:
-    """HMAC-SHA256's inner and outer hash states after the padded key (RFC 2104): each value
-    then costs two copies and two updates, about half of a one-shot hmac.digest call."""
+def _stars(counts: pa.Array) -> pa.Array:
+    return pc.binary_repeat(
+        pa.scalar("*", pa.large_string()), pc.max_element_wise(counts, 0, skip_nulls=False)
+    )
+
+
+def mask_array(kind: str, values: pa.Array) -> pa.Array:
+    """mask() of every value, vectorised (Arrow): the same masks, null where missing."""
+    values = values.cast(pa.large_string())
+    if kind == "name":
+        first = _join(pc.utf8_slice_codeunits(values, 0, 1), "*")
+        return pc.if_else(pc.greater(pc.utf8_length(values), 0), first, values)
+    keep = _MASK_KEEP.get(kind)
+    if keep is None:
+        return _stars(pc.utf8_length(values))
+    head, tail = keep
+    text = canonical_array(kind, values)
+    length = pc.utf8_length(text)
+    middle = _join(
+        pc.utf8_slice_codeunits(text, 0, head),
+        _stars(pc.subtract(length, head + tail)),
+        pc.utf8_slice_codeunits(text, -tail),
+    )
+    return pc.if_else(pc.greater(length, head + tail), middle, _stars(length))
+
+
+@cache
+def _hashing_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB, for SHA-256 over whole columns: nothing it holds is stored."""
+    return duckdb.connect(":memory:")
+
+
+def hash_array(key: bytes, kind: str, values: pa.Array) -> pa.Array:
+    """keyed_hash() of every value: the same digests (HMAC-SHA256, RFC 2104, written out as
+    two SHA-256 in DuckDB, vectorised), null where missing."""
     if len(key) > 64:
         key = hashlib.sha256(key).digest()
     key = key.ljust(64, b"\0")
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
-    return inner, outer
-
-
-def hash_series(key: bytes, kind: str, values: pd.Series) -> pd.Series:
-    """keyed_hash() of every value (each distinct value once): the same digests."""
-    inner, outer = _hmac_states(key)
-    prefix = f"{kind}:"
-
-    def compute(texts: list[str]) -> list[str]:
-        digests = []
-        append = digests.append
-        for text in _canonical_many(kind, texts):
-            state = inner.copy()
-            state.update((prefix + text).encode())
-            result = outer.copy()
-            result.update(state.digest())
-            append(result.hexdigest())
-        return digests
-
-    return _per_distinct(values, compute)
+    inner, outer = bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+    text = canonical_array(kind, values.cast(pa.large_string()))
+    con = _hashing_connection().cursor()
+    try:
+        con.register("clear_values", pa.table({"text": text}))
+        digests = con.sql(
+            "select sha256($outer || unhex(sha256($inner || encode($prefix || text)))) "
+            "from clear_values",
+            params={"outer": outer, "inner": inner, "prefix": f"{kind}:"},
+        ).to_arrow_table()
+    finally:
+        con.close()
+    return digests.column(0).combine_chunks().cast(pa.large_string())

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
 from chainkpi.errors import PipelineError
 from chainkpi.ingest.schema import AMOUNT, BOOL, COUNT, DATASETS, DATE, Dataset
@@ -78,7 +78,7 @@ class RawStore:
             self._run(dataset_ddl(dataset))
         self._run(BOOKKEEPING_DDL)
 
-    def _run(self, sql: str, params: list | None = None) -> list[tuple]:
+    def _run(self, sql: str, params: list | dict | None = None) -> list[tuple]:
         """Execute and drain: DuckDB refuses new work while a result is still pending."""
         return self.con.execute(sql, params or []).fetchall()
 
@@ -109,7 +109,7 @@ class RawStore:
         dataset: Dataset | None,
         status: str,
         rows_read: int,
-        rows: pd.DataFrame | None,
+        rows: pa.Table | None,
         rejections: list[dict],
         ingested_at: dt.datetime,
         archive_path: str,
@@ -121,9 +121,9 @@ class RawStore:
         try:
             load_id = self._run("select coalesce(max(load_id), 0) + 1 from raw.ingest_files")[0][0]
             rows_loaded = 0
-            if rows is not None and dataset is not None and len(rows):
+            if rows is not None and dataset is not None and rows.num_rows:
                 self._append_rows(dataset, rows, load_id, file_name, sha256, ingested_at)
-                rows_loaded = len(rows)
+                rows_loaded = rows.num_rows
             self._run(
                 "insert into raw.ingest_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -175,24 +175,28 @@ class RawStore:
     def _append_rows(
         self,
         dataset: Dataset,
-        rows: pd.DataFrame,
+        rows: pa.Table,
         load_id: int,
         file_name: str,
         sha256: str,
         ingested_at: dt.datetime,
     ) -> None:
-        names = [name for name, _ in stored_columns(dataset)]
-        frame = rows.assign(
-            _load_id=load_id,
-            _source_file=file_name,
-            _sha256=sha256,
-            _ingested_at=ingested_at,
+        """Insert the rows (Arrow, scanned by DuckDB in place) with the load's lineage."""
+        lineage = {
+            "_load_id": load_id,
+            "_source_file": file_name,
+            "_sha256": sha256,
+            "_ingested_at": ingested_at,
+        }
+        select = ", ".join(
+            f"cast(${name} as {sql_type})"
+            if name in lineage
+            else f"cast(incoming.{name} as {sql_type})"
+            for name, sql_type in stored_columns(dataset)
         )
-        types = dict(stored_columns(dataset))
-        select = ", ".join(f"cast(incoming.{name} as {types[name]}) as {name}" for name in names)
-        self.con.register("incoming", frame[names])
+        self.con.register("incoming", rows)
         try:
-            self._run(f"insert into raw.{dataset.key} select {select} from incoming")
+            self._run(f"insert into raw.{dataset.key} select {select} from incoming", lineage)
         finally:
             self.con.unregister("incoming")
 

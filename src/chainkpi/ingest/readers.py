@@ -1,7 +1,13 @@
 """Read a handed-in file into a grid of text cells, whatever the office saved it as.
 
 xlsx (first sheet) through python-calamine; csv in UTF-8 (with or without BOM) or GB18030.
-Every cell comes out as text or None; the row numbers are the ones a person sees.
+Every cell comes out as text or null, column by column (Arrow arrays); the row numbers are
+the ones a person sees.
+
+A CSV is parsed by Arrow's reader when the result is certain to be what Python's csv module
+gives (every record one line, every line a record, all rows as wide): nearly every file an
+office saves. Anything else (a line break inside a cell, blank lines, ragged rows) goes
+through Python's csv module, row by row.
 """
 
 from __future__ import annotations
@@ -12,6 +18,11 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
 SUPPORTED_SUFFIXES = (".xlsx", ".csv")
 MAX_CSV_FIELD = 64 * 1024 * 1024
 
@@ -20,13 +31,46 @@ class UnreadableFile(Exception):
     """The file cannot be read as a ledger at all; the message says why (in Chinese and English)."""
 
 
+TEXT = pa.large_string()
+# Arrow's CSV reader names the columns f0, f1, ...; each is read as text (no type guessing).
+_CSV_MAX_COLUMNS = 512
+_CSV_READ = pa_csv.ReadOptions(autogenerate_column_names=True, use_threads=False)
+_CSV_PARSE = pa_csv.ParseOptions(newlines_in_values=True)
+_CSV_CONVERT = pa_csv.ConvertOptions(
+    column_types={f"f{i}": TEXT for i in range(_CSV_MAX_COLUMNS)},
+    strings_can_be_null=False,
+    quoted_strings_can_be_null=False,
+)
+
+
 @dataclass
 class Grid:
-    """The cells of a file: `rows[i]` is the spreadsheet row (or CSV line) `row_numbers[i]`."""
+    """The cells of a file, column by column: `columns[j][i]` is the cell in column j of the
+    spreadsheet row (or CSV line) `row_numbers[i]`; text, or null for an empty cell."""
 
-    rows: list[list[str | None]]
-    row_numbers: list[int]
+    columns: list[pa.Array]
+    row_numbers: np.ndarray
     encoding: str | None = None
+
+    @classmethod
+    def from_rows(
+        cls, rows: list[list[str | None]], row_numbers: list[int], encoding: str | None = None
+    ) -> Grid:
+        width = max((len(row) for row in rows), default=0)
+        if any(len(row) != width for row in rows):
+            rows = [[*row, *([None] * (width - len(row)))] for row in rows]
+        columns = [pa.array(column, type=TEXT) for column in zip(*rows, strict=True)]
+        return cls(columns, np.asarray(row_numbers, dtype=np.int64), encoding)
+
+    def __len__(self) -> int:
+        return len(self.row_numbers)
+
+    def head(self, count: int) -> list[list[str | None]]:
+        """The first `count` rows, as lists of cells."""
+        tops = [column.slice(0, count).to_pylist() for column in self.columns]
+        return (
+            [list(row) for row in zip(*tops, strict=True)] if tops else [[]] * min(count, len(self))
+        )
 
 
 def read_grid(path: Path, data: bytes) -> Grid:
@@ -81,9 +125,23 @@ def _read_xlsx(data: bytes) -> Grid:
         raise UnreadableFile(
             f"无法读取 Excel 文件 (unreadable xlsx): {type(exc).__name__}"
         ) from None
-    # Text cells (nearly all) skip the call: _cell_text would return them as they are.
-    rows = [[v if v.__class__ is str and v else _cell_text(v) for v in row] for row in values]
-    return Grid(rows=rows, row_numbers=list(range(1, len(rows) + 1)))
+    width = max((len(row) for row in values), default=0)
+    if any(len(row) != width for row in values):
+        values = [[*row, *([""] * (width - len(row)))] for row in values]
+    columns = [_xlsx_column(column) for column in zip(*values, strict=True)]
+    return Grid(columns, np.arange(1, len(values) + 1, dtype=np.int64))
+
+
+def _xlsx_column(cells: tuple) -> pa.Array:
+    """One column's cells as text: a column of text cells only (most) in one Arrow call,
+    empty cells ("") made null; a column holding numbers or dates cell by cell."""
+    try:
+        array = pa.array(cells, type=TEXT)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array(
+            [v if v.__class__ is str and v else _cell_text(v) for v in cells], type=TEXT
+        )
+    return pc.if_else(pc.equal(array, ""), pa.scalar(None, TEXT), array)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -111,6 +169,39 @@ def _read_csv(data: bytes) -> Grid:
     text, encoding = decode(data)
     if "\x00" in text:
         raise UnreadableFile("文件含有二进制内容，不是文本 CSV (binary content)")
+    return _read_csv_arrow(text, encoding) or _read_csv_rows(text, encoding)
+
+
+def _read_csv_arrow(text: str, encoding: str) -> Grid | None:
+    """The grid by Arrow's CSV reader, or None where it might differ from Python's csv
+    module (tests/test_ingest_formats.py compares the two on thousands of generated files)."""
+    data = text.encode("utf-8")
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(data),
+            read_options=_CSV_READ,
+            parse_options=_CSV_PARSE,
+            convert_options=_CSV_CONVERT,
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # ragged rows, a cell past a block, ...
+        return None
+    if table.num_columns >= _CSV_MAX_COLUMNS:
+        return None
+    # As many lines as records: then no record spans lines (a line break inside a quoted
+    # cell) and no line is left out (Arrow skips blank lines; Python's csv counts them),
+    # since either would leave more lines than records.
+    breaks = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    lines = breaks + (0 if data.endswith((b"\n", b"\r")) else 1)
+    if lines != table.num_rows:
+        return None
+    empty = pa.scalar(None, TEXT)
+    columns = [table.column(i).combine_chunks() for i in range(table.num_columns)]
+    columns = [pc.if_else(pc.equal(column, ""), empty, column) for column in columns]
+    return Grid(columns, np.arange(1, table.num_rows + 1, dtype=np.int64), encoding)
+
+
+def _read_csv_rows(text: str, encoding: str) -> Grid:
+    """The grid by Python's csv module, record by record (any CSV it can read)."""
     # Offices paste whole paragraphs into cells; a long cell is the row's problem, not the file's.
     csv.field_size_limit(MAX_CSV_FIELD)
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -124,4 +215,4 @@ def _read_csv(data: bytes) -> Grid:
             line = reader.line_num + 1
     except csv.Error as exc:
         raise UnreadableFile(f"CSV 格式错误，第 {line} 行 (malformed CSV): {exc}") from None
-    return Grid(rows=rows, row_numbers=numbers, encoding=encoding)
+    return Grid.from_rows(rows, numbers, encoding)

@@ -11,11 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from chainkpi.ingest.readers import Grid
+from chainkpi.ingest.readers import TEXT, Grid
 from chainkpi.ingest.schema import MISSING_TOKENS, Dataset
 
 HEADER_SEARCH_ROWS = 10
@@ -49,8 +48,8 @@ class MissingColumns(Exception):
 class LedgerTable:
     """The data rows of one file, as normalised text, one column per known key."""
 
-    frame: pd.DataFrame  # columns: dataset keys present in the file; values str or None
-    row_numbers: list[int]
+    text: pa.Table  # columns: dataset keys present in the file; text or null
+    row_numbers: np.ndarray
     header_row: int
     unknown_columns: list[str] = field(default_factory=list)
     duplicate_columns: list[str] = field(default_factory=list)
@@ -61,7 +60,7 @@ def locate_header(grid: Grid, dataset: Dataset) -> tuple[int, dict[int, str], li
     lookup = header_lookup(dataset)
     required = set(dataset.required)
     best_missing: list[str] | None = None
-    for index, row in enumerate(grid.rows[:HEADER_SEARCH_ROWS]):
+    for index, row in enumerate(grid.head(HEADER_SEARCH_ROWS)):
         mapping: dict[int, str] = {}
         unknown: list[str] = []
         duplicates: list[str] = []
@@ -85,45 +84,34 @@ def locate_header(grid: Grid, dataset: Dataset) -> tuple[int, dict[int, str], li
     raise MissingColumns([f"{labels[k]} ({k})" for k in (best_missing or sorted(required))])
 
 
-def normalise_cells(values: Sequence[str | None]) -> pa.Array:
+_MISSING = pa.array(sorted(MISSING_TOKENS), type=TEXT)
+
+
+def normalise_cells(values: Sequence[str | None] | pa.Array) -> pa.Array:
     """Trim + NFKC, vectorised with Arrow; missing tokens become null."""
-    array = pa.array(values, type=pa.large_string())
+    array = values.cast(TEXT) if isinstance(values, pa.Array) else pa.array(values, type=TEXT)
     array = pc.utf8_normalize(array, "NFKC")
     array = pc.utf8_trim_whitespace(array)
-    is_missing = pc.is_in(array, value_set=pa.array(sorted(MISSING_TOKENS), type=pa.large_string()))
-    return pc.if_else(is_missing, pa.scalar(None, pa.large_string()), array)
+    return pc.if_else(pc.is_in(array, value_set=_MISSING), pa.scalar(None, TEXT), array)
 
 
 def build_table(grid: Grid, dataset: Dataset) -> LedgerTable:
     header_index, mapping, unknown, duplicates = locate_header(grid, dataset)
-    body = grid.rows[header_index + 1 :]
-    numbers = grid.row_numbers[header_index + 1 :]
-    positions = sorted(mapping)
-    # Every row cut or padded to the last known column, then transposed in one zip.
-    width = max(positions) + 1 if positions else 0
-    if any(len(row) != width for row in body):
-        body = [row[:width] if len(row) >= width else [*row, *([None] * (width - len(row)))]
-                for row in body]  # fmt: skip
-    by_position = list(zip(*body, strict=True)) if body and width else [()] * width
-    # Text or None in every cell (object columns; Arrow's nulls become None).
-    frame = pd.DataFrame(
-        {
-            mapping[p]: normalise_cells(by_position[p]).to_numpy(zero_copy_only=False)
-            for p in positions
-        },
-        dtype=object,
+    start = header_index + 1
+    text = pa.table(
+        {mapping[p]: normalise_cells(grid.columns[p].slice(start)) for p in sorted(mapping)}
     )
     # Rows with nothing in any known column carry no data (blank lines, a signature line in
     # an unknown column). A cell that is only white space or a missing-value token is
-    # nothing: normalise_cells makes both None (tests/test_ingest_formats.py checks it for
+    # nothing: normalise_cells makes both null (tests/test_ingest_formats.py checks it for
     # every white-space character Python knows).
-    non_empty = frame.notna().any(axis=1).to_numpy() if len(frame.columns) else []
-    frame = frame[non_empty].reset_index(drop=True)
-    row_numbers = [numbers[i] for i in np.flatnonzero(non_empty)]
+    non_empty = np.zeros(text.num_rows, dtype=bool)
+    for column in text.columns:
+        non_empty |= column.is_valid().to_numpy(zero_copy_only=False)
     return LedgerTable(
-        frame=frame,
-        row_numbers=row_numbers,
-        header_row=grid.row_numbers[header_index],
+        text=text.filter(pa.array(non_empty)).combine_chunks(),
+        row_numbers=grid.row_numbers[start:][non_empty],
+        header_row=int(grid.row_numbers[header_index]),
         unknown_columns=unknown,
         duplicate_columns=duplicates,
     )

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 RESULT_FORMAT = {
     "result_format": "COMPLETE",
@@ -205,12 +206,35 @@ def _stacking_plan(dataset: str) -> tuple[str, ...] | None:
     return tuple(sorted(unique))
 
 
-def run_suite_per_frame(dataset: str, frames: list[pd.DataFrame]) -> list[list[Failure]]:
+def to_frame(table: pa.Table | pd.DataFrame, columns: frozenset[str]) -> pd.DataFrame:
+    """The pandas frame GX checks, of the named columns only: text as Python objects (None
+    where missing), dates datetime64, amounts float64 (NaN), counts Int64 (NA), flags bool."""
+    if isinstance(table, pd.DataFrame):
+        return table[[c for c in table.columns if c in columns]]
+    data: dict[str, Any] = {}
+    for name in table.column_names:
+        if name not in columns:
+            continue
+        values = table.column(name).combine_chunks()
+        if pa.types.is_integer(values.type):
+            data[name] = values.to_pandas(types_mapper={values.type: pd.Int64Dtype()}.get)
+        elif pa.types.is_timestamp(values.type):
+            data[name] = values.to_pandas()
+        elif pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+            data[name] = pd.Series(values.to_numpy(zero_copy_only=False), dtype=object)
+        else:  # float64 (NaN where missing), bool
+            data[name] = pd.Series(values.to_numpy(zero_copy_only=False))
+    return pd.DataFrame(data, index=pd.RangeIndex(table.num_rows))
+
+
+def run_suite_per_frame(
+    dataset: str, frames: list[pa.Table] | list[pd.DataFrame]
+) -> list[list[Failure]]:
     """The suite's failures for each of several frames of one dataset, by each frame's own
     row positions: one GX run over the frames stacked when the suite allows it (the per-run
     cost paid once), else one run per frame. GX sees only the columns its suite looks at."""
     looked_at = suite_columns(dataset)
-    frames = [frame[[c for c in frame.columns if c in looked_at]] for frame in frames]
+    frames = [to_frame(frame, looked_at) for frame in frames]
     plan = _stacking_plan(dataset) if len([f for f in frames if len(f)]) > 1 else None
     if plan is not None and any(
         pd.api.types.infer_dtype(frame[column], skipna=True) not in ("string", "empty")
@@ -280,7 +304,7 @@ def run_suite(dataset: str, frame: pd.DataFrame) -> tuple[list[Failure], list[Su
     return failures, outcomes
 
 
-Frames = dict[str, list[pd.DataFrame]]  # dataset -> the typed frames of a batch's files
+Frames = dict[str, list[pa.Table]]  # dataset -> the typed tables of a batch's files
 
 
 def serve(connection) -> None:

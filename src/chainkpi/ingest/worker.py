@@ -16,8 +16,10 @@ import atexit
 import collections
 import contextlib
 import os
+import queue
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
@@ -53,7 +55,11 @@ class SuiteWorker:
     submission order: the ingest loads a dataset's files while the next one is checked.
 
     A plain child interpreter (not multiprocessing's spawn, which re-runs the parent's main
-    script in the child: under Streamlit's AppTest that is the dashboard)."""
+    script in the child: under Streamlit's AppTest that is the dashboard).
+
+    Batches go out through a thread of their own: writing to the pipe waits for the worker
+    to read, which it does only when it is done with GX's import or the batch before; the
+    ingest meanwhile reads and parses the next files."""
 
     def __init__(self) -> None:
         self._process = subprocess.Popen(
@@ -68,9 +74,24 @@ class SuiteWorker:
         # Per batch submitted and not fully answered, oldest first: the results (one per
         # dataset) still to come. An error ends its batch: the worker sends no more for it.
         self._untaken: collections.deque[int] = collections.deque()
+        self._outbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._sender = threading.Thread(target=self._send_all, name="gx-sender", daemon=True)
+        self._sender.start()
+
+    def _send_all(self) -> None:
+        """The sender thread: each message in turn; None (stop) is the last. A worker that
+        has died breaks the pipe: `part` then reports it."""
+        while True:
+            message = self._outbox.get()
+            try:
+                self._send.send(message)
+            except OSError:
+                return
+            if message is None:
+                return
 
     def submit(self, frames: Frames) -> None:
-        self._send.send(frames)
+        self._outbox.put(frames)
         if frames:
             self._untaken.append(len(frames))
 
@@ -98,13 +119,14 @@ class SuiteWorker:
         """Stop the worker; one still importing GX or checking a batch nobody waits for is
         stopped at once."""
         if not self._untaken and self.is_alive():
-            with contextlib.suppress(OSError):
-                self._send.send(None)
+            self._outbox.put(None)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._process.wait(timeout=1)
         if self.is_alive():
             self._process.terminate()
             self._process.wait()
+        self._outbox.put(None)  # a sender still waiting for work stops (a dead pipe stops it)
+        self._sender.join()
         self._send.close()
         self._recv.close()
 
