@@ -39,7 +39,7 @@ from chainkpi.settings import Workspace
 
 MAX_REPORTED_VALUE = 200
 # Rows read before a batch is validated and loaded: bounds the memory a run holds at once.
-BATCH_ROWS = 50_000
+BATCH_ROWS = 500_000
 
 
 @dataclass

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 RESULT_FORMAT = {
     "result_format": "COMPLETE",
@@ -206,11 +207,19 @@ def _stacking_plan(dataset: str) -> tuple[str, ...] | None:
     return tuple(sorted(unique))
 
 
-def to_frame(table: pa.Table | pd.DataFrame, columns: frozenset[str]) -> pd.DataFrame:
-    """The pandas frame GX checks, of the named columns only: text as Python objects (None
-    where missing), dates datetime64, amounts float64 (NaN), counts Int64 (NA), flags bool."""
-    if isinstance(table, pd.DataFrame):
-        return table[[c for c in table.columns if c in columns]]
+@cache
+def _key_columns(dataset: str) -> frozenset[str]:
+    """The columns the suite checks for uniqueness: high-cardinality text, kept as objects."""
+    from expectations import expectations_for
+
+    return frozenset(e.column for e in expectations_for(dataset) if e.expectation_type == UNIQUE)
+
+
+def to_frame(table: pa.Table, columns: frozenset[str], keys: frozenset[str]) -> pd.DataFrame:
+    """The pandas frame GX checks, of the named columns only: key text as Python objects
+    (None where missing), other text as categoricals (a code list's few labels: no Python
+    string per cell, and the same answers from isin, isnull and row conditions), dates
+    datetime64, amounts float64 (NaN), counts Int64 (NA), flags bool."""
     data: dict[str, Any] = {}
     for name in table.column_names:
         if name not in columns:
@@ -220,42 +229,57 @@ def to_frame(table: pa.Table | pd.DataFrame, columns: frozenset[str]) -> pd.Data
             data[name] = values.to_pandas(types_mapper={values.type: pd.Int64Dtype()}.get)
         elif pa.types.is_timestamp(values.type):
             data[name] = values.to_pandas()
-        elif pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        elif _is_text(values.type) and name in keys:
             data[name] = pd.Series(values.to_numpy(zero_copy_only=False), dtype=object)
+        elif _is_text(values.type) or pa.types.is_null(values.type):
+            data[name] = values.cast(pa.large_string()).dictionary_encode().to_pandas()
         else:  # float64 (NaN where missing), bool
             data[name] = pd.Series(values.to_numpy(zero_copy_only=False))
     return pd.DataFrame(data, index=pd.RangeIndex(table.num_rows))
 
 
-def run_suite_per_frame(
-    dataset: str, frames: list[pa.Table] | list[pd.DataFrame]
-) -> list[list[Failure]]:
-    """The suite's failures for each of several frames of one dataset, by each frame's own
-    row positions: one GX run over the frames stacked when the suite allows it (the per-run
-    cost paid once), else one run per frame. GX sees only the columns its suite looks at."""
-    looked_at = suite_columns(dataset)
-    frames = [to_frame(frame, looked_at) for frame in frames]
-    plan = _stacking_plan(dataset) if len([f for f in frames if len(f)]) > 1 else None
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def run_suite_per_frame(dataset: str, tables: list[pa.Table | pd.DataFrame]) -> list[list[Failure]]:
+    """The suite's failures for each of several tables of one dataset, by each table's own
+    row positions: one GX run over the tables stacked when the suite allows it (the per-run
+    cost paid once), else one run per table. GX sees only the columns its suite looks at."""
+    tables = [
+        pa.Table.from_pandas(t, preserve_index=False) if isinstance(t, pd.DataFrame) else t
+        for t in tables
+    ]
+    looked_at, keys = suite_columns(dataset), _key_columns(dataset)
+    plan = _stacking_plan(dataset) if len([t for t in tables if len(t)]) > 1 else None
     if plan is not None and any(
-        pd.api.types.infer_dtype(frame[column], skipna=True) not in ("string", "empty")
-        for frame in frames
+        column not in table.column_names
+        or not (
+            _is_text(table.schema.field(column).type)
+            or table.schema.field(column).type == pa.null()
+        )
+        for table in tables
         for column in plan
     ):
         plan = None  # qualified keys are text: keys of another type are checked file by file
     if plan is None:
-        return [run_suite(dataset, frame)[0] for frame in frames]
+        return [run_suite(dataset, to_frame(t, looked_at, keys))[0] for t in tables]
     parts = []
-    for number, frame in enumerate(frames):
-        part = frame.copy(deep=False)
+    for number, table in enumerate(tables):
+        table = table.select([c for c in table.column_names if c in looked_at])
         for column in plan:
-            values = part[column]
-            qualified = f"{number}\x1f" + values.astype("string")
-            part[column] = qualified.astype(object).where(values.notna(), None)
-        parts.append(part)
-    stacked = pd.concat(parts, ignore_index=True)
-    starts = np.cumsum([0] + [len(frame) for frame in frames])
-    found: list[list[Failure]] = [[] for _ in frames]
-    for failure in run_suite(dataset, stacked)[0]:
+            index = table.column_names.index(column)
+            qualified = pc.binary_join_element_wise(
+                pa.scalar(f"{number}\x1f", pa.large_string()),
+                table.column(column).cast(pa.large_string()),
+                pa.scalar("", pa.large_string()),
+            )
+            table = table.set_column(index, column, qualified)
+        parts.append(table)
+    stacked = pa.concat_tables(parts, promote_options="permissive")
+    starts = np.cumsum([0] + [len(table) for table in tables])
+    found: list[list[Failure]] = [[] for _ in tables]
+    for failure in run_suite(dataset, to_frame(stacked, looked_at, keys))[0]:
         number = int(np.searchsorted(starts, failure.position, side="right")) - 1
         found[number].append(
             Failure(failure.position - int(starts[number]), failure.column, failure.rule)
