@@ -164,8 +164,26 @@ def _rejections(
     return rejections, sorted({position for position, _, _ in failures})
 
 
+def personal_hashes(dataset: Dataset, table: LedgerTable, key: bytes) -> dict[str, pa.Array]:
+    """The keyed hash of every personal cell of the file (clear text in, digest out): done
+    while the file waits for its GX results, since it does not depend on them."""
+    hashes: dict[str, pa.Array] = {}
+    for column in dataset.columns:
+        if column.personal:
+            if column.key in table.text.column_names:
+                clear = table.text.column(column.key).combine_chunks()
+            else:
+                clear = pa.nulls(table.text.num_rows, type=pa.large_string())
+            hashes[column.key] = privacy.hash_array(key, column.key, clear)
+    return hashes
+
+
 def _stored_rows(
-    dataset: Dataset, table: LedgerTable, typed: pa.Table, keep: np.ndarray, key: bytes
+    dataset: Dataset,
+    table: LedgerTable,
+    typed: pa.Table,
+    keep: np.ndarray,
+    hashes: dict[str, pa.Array],
 ) -> pa.Table:
     """The accepted rows as the raw layer stores them: each personal column as its mask
     (`typed` holds it already: _parse masks it for GX) and its keyed hash of the clear text."""
@@ -174,15 +192,11 @@ def _stored_rows(
     columns: dict[str, pa.Array] = {}
     for column in dataset.columns:
         values = rows.column(column.key).combine_chunks()
-        if not column.personal:
-            columns[column.key] = values
-            continue
-        if column.key in table.text.column_names:
-            clear = table.text.column(column.key).filter(keep_mask).combine_chunks()
+        if column.personal:
+            columns[f"{column.key}_masked"] = values
+            columns[f"{column.key}_hash"] = hashes[column.key].filter(keep_mask)
         else:
-            clear = values
-        columns[f"{column.key}_masked"] = values
-        columns[f"{column.key}_hash"] = privacy.hash_array(key, column.key, clear)
+            columns[column.key] = values
     columns["_row_number"] = pa.array(table.row_numbers[keep], type=pa.int32())
     return pa.table(columns)
 
@@ -223,6 +237,7 @@ class _ReadFile:
     parse_failures: dict = field(default_factory=dict)
     unparsed: set = field(default_factory=set)
     suite_failures: list = field(default_factory=list)
+    hashes: dict | None = None  # personal_hashes, once computed
 
 
 def read_file(path: Path, data: bytes, sha256: str, store: RawStore) -> _ReadFile:
@@ -299,7 +314,9 @@ def load_file(
     )
     keep = np.ones(typed.num_rows, dtype=bool)
     keep[rejected_positions] = False
-    rows = _stored_rows(dataset, table, typed, keep, key)
+    if item.hashes is None:
+        item.hashes = personal_hashes(dataset, table, key)
+    rows = _stored_rows(dataset, table, typed, keep, item.hashes)
     report.rows_read = typed.num_rows
     report.rows_loaded = int(keep.sum())
     report.rejected_rows = [
@@ -362,6 +379,10 @@ def ingest(
             # results come back; a file is loaded as soon as its dataset's are in.
             found: dict[str, Iterator[list]] = {}
             for item in oldest:
+                # While the worker checks: what loading needs that GX's answer does not change.
+                if item.table is not None and item.hashes is None:
+                    item.hashes = personal_hashes(item.dataset, item.table, key)
+            for item in oldest:
                 if item.typed is not None:
                     while item.dataset.key not in found:
                         dataset, failures = suites.part()
@@ -371,7 +392,7 @@ def ingest(
                     item, store=store, workspace=workspace, key=key, run_id=run_id,
                     ingested_at=ingested_at,
                 )  # fmt: skip
-                item.data, item.table, item.typed = b"", None, None
+                item.data, item.table, item.typed, item.hashes = b"", None, None, None
                 reports.append(report)
                 if progress:
                     progress(report)

@@ -25,6 +25,7 @@ LINEAGE_COLUMNS = (
     ("_row_number", "INTEGER"),
     ("_ingested_at", "TIMESTAMP"),
 )
+CHECKPOINT_THRESHOLD = "256MB"
 _SQL_TYPES = {DATE: "DATE", AMOUNT: "DECIMAL(18,2)", COUNT: "INTEGER", BOOL: "BOOLEAN"}
 
 BOOKKEEPING_DDL = """
@@ -73,6 +74,10 @@ class RawStore:
                     f"原始数据库正被另一个进程使用（另一个 kpi ingest 或 kpi build 正在运行？）: {path}"
                 ) from None
             raise
+        # DuckDB checkpoints (rewrites the appended data compressed into the file) whenever
+        # the log passes 16 MB: on a large ingest several times, each redoing the last.
+        # One checkpoint at the end (or the next time the raw layer opens) is the same file.
+        self._run(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         self._run("create schema if not exists raw")
         for dataset in DATASETS.values():
             self._run(dataset_ddl(dataset))
