@@ -5,12 +5,16 @@ cells → header row → normalised text → typed values (coerce.py) → GX sui
 accepted rows, personal data masked and hashed → archive + raw layer in one step per file.
 References are checked once every file of the run is in, against the current state.
 
+The cells travel as Arrow columns from the reader to the raw layer: no Python object per
+cell on the way (readers.py says where a file needs one).
+
 Files are read in batches (up to BATCH_ROWS rows): the GX suites then run once per dataset
-over the batch's files stacked, not once per file — a GX run costs about 0.1 s whatever its
-size, which on a folder of small ledgers was most of the ingest. Loading stays one file at
-a time, in name order, each in its own transaction. The suites run in a worker process
-(worker.py), so checking a batch overlaps with reading the next one; its results come back
-one dataset at a time, so a dataset's files are loaded while the next dataset is checked.
+over the batch's files stacked, not once per file — a GX run costs about 0.1–0.3 s whatever
+its size, which on a folder of small ledgers was most of the ingest. Loading stays one file
+at a time, in name order, each in its own transaction. The suites run in a worker process
+(worker.py) that imports GX while this process reads the files; its results come back one
+dataset at a time, so a dataset's files are loaded while the next dataset is checked, and
+the personal columns are hashed while the first results are awaited.
 """
 
 from __future__ import annotations
