@@ -24,7 +24,7 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -370,6 +370,7 @@ def ingest(
     ingested_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     key = privacy.load_secret()
     reports: list[FileReport] = []
+    order = {str(path): position for position, path in enumerate(files)}
     # GX starts importing in its worker now, while this process reads the first files.
     with worker.suite_worker() as suites, RawStore(workspace.raw_db) as store:
         batch: list[_ReadFile] = []
@@ -379,19 +380,12 @@ def ingest(
 
         def load_oldest() -> None:
             oldest = checking.pop(0)
-            # Each file's GX failures, in the order of `suite_frames`, as its dataset's
-            # results come back; a file is loaded as soon as its dataset's are in.
-            found: dict[str, Iterator[list]] = {}
             for item in oldest:
                 # While the worker checks: what loading needs that GX's answer does not change.
                 if item.table is not None and item.hashes is None:
                     item.hashes = personal_hashes(item.dataset, item.table, key)
-            for item in oldest:
-                if item.typed is not None:
-                    while item.dataset.key not in found:
-                        dataset, failures = suites.part()
-                        found[dataset] = iter(failures)
-                    item.suite_failures = next(found[item.dataset.key])
+
+            def load(item: _ReadFile) -> None:
                 report = load_file(
                     item, store=store, workspace=workspace, key=key, run_id=run_id,
                     ingested_at=ingested_at,
@@ -400,6 +394,23 @@ def ingest(
                 reports.append(report)
                 if progress:
                     progress(report)
+
+            # Files GX has nothing to say about (already ingested, unreadable) at once; then
+            # each dataset's files as its results come back (in the order of `suite_frames`),
+            # so that only the last dataset's files are left to load after the last answer.
+            # Within a dataset, files load in name order: a later file's rows replace an
+            # earlier one's by key.
+            for item in oldest:
+                if item.typed is None:
+                    load(item)
+            waiting = [item for item in oldest if item.typed is not None]
+            while waiting:
+                dataset, failures = suites.part()
+                theirs = [item for item in waiting if item.dataset.key == dataset]
+                for item, found in zip(theirs, failures, strict=True):
+                    item.suite_failures = found
+                    load(item)
+                waiting = [item for item in waiting if item.dataset.key != dataset]
 
         def send() -> None:
             frames = suite_frames(batch)
@@ -424,6 +435,7 @@ def ingest(
         send()
         while checking:
             load_oldest()
+        reports.sort(key=lambda report: order[report.path])  # name order, as read
         check_references(store, reports)
     result = IngestResult(reports)
     _log(workspace, run_id, ingested_at, result)
