@@ -210,6 +210,24 @@ def test_within_one_run_files_are_taken_in_name_order(workspace, raw):
     assert raw("select status from raw.leads order by _load_id desc limit 1") == [("visited",)]
 
 
+def test_files_of_datasets_in_between_change_neither_the_order_nor_which_row_wins(workspace, raw):
+    """Each dataset's files load as its GX results come in (leads before the project list
+    here), yet the report is in name order and within a dataset the later file wins."""
+    write_csv(workspace.inbox / "leads_2025_01.csv", rows_of("leads", {"线索状态": "新线索"}))
+    write_csv(workspace.inbox / "projects_2025.csv", rows_of("projects", {}))
+    write_csv(
+        workspace.inbox / "南澳区招商线索台账2025.csv", rows_of("leads", {"线索状态": "已拜访"})
+    )
+    result = ingest(None, workspace)
+    assert [f.file for f in result.files] == [
+        "leads_2025_01.csv",
+        "projects_2025.csv",
+        "南澳区招商线索台账2025.csv",
+    ]
+    assert [f.status for f in result.files] == ["loaded"] * 3
+    assert raw("select status from raw.leads order by _load_id desc limit 1") == [("visited",)]
+
+
 def test_unresolved_references_are_kept_with_a_warning(workspace, raw):
     write_csv(workspace.inbox / "chain_gaps_1.csv", rows_of("chain_gaps"))
     write_csv(workspace.inbox / "leads_1.csv", rows_of("leads", {"转化项目编号": "P001"}))
