@@ -10,17 +10,24 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import os
 import re
+import shutil
 import zipfile
 from decimal import Decimal
 from pathlib import Path
+from xml.etree import ElementTree
 
+import duckdb
 import openpyxl
 import pytest
+from openpyxl.utils.escape import unescape
 
 from chainkpi.errors import UserError
 from chainkpi.export import latest_complete_quarter, write_export
+from chainkpi.export.queries import read_export
+from chainkpi.export.xlsx_export import write_xlsx
 from chainkpi.ingest.pipeline import ingest
 from chainkpi.publish import build
 from chainkpi.settings import PROJECT_ROOT, Workspace
@@ -514,3 +521,248 @@ def test_latest_complete_quarter_is_the_last_ended_quarter_with_data(warehouse):
     assert latest_complete_quarter(warehouse, dt.date(2025, 10, 1)) == (2025, 3)
     assert latest_complete_quarter(warehouse, dt.date(2025, 9, 30)) == (2025, 2)
     assert latest_complete_quarter(warehouse, dt.date(2024, 1, 1)) == (2025, 4)  # none ended
+
+
+# --- the long listings, written vectorised ------------------------------------------------
+
+# Texts XlsxWriter treats with care: formulas and numbers it must not guess, XML to escape,
+# control characters it writes as _xHHHH_ (and a literal _xHHHH_ it guards), whitespace at
+# either end it keeps, texts past Excel's 32,767 UTF-16 units it cuts (never inside an emoji).
+HOSTILE_TEXTS = [
+    FORMULA, "=1+1", "+1", "-1", "@cmd", HOSTILE_ID, "00123", "1E5", "0x1F", "TRUE",
+    "<tag>&amp;", "a & b < c > d", "say \"hi\" it's", "</t></is></c></row>",
+    "bell\x07and nul\x00", "esc\x1b[31m", "cr\r\nlf", "tab\tin", "\x0b\x0c\x1f",
+    "_x0041_ stays", "_X0041_ and _x004_", "non\ufffechar\uffff",
+    " leading", "trailing ", "\u3000全角空格\u3000", "nel\x85", "\n",
+    "😀 emoji 👩‍👩‍👧", "新能源汽车 Ⅱ期", "x" * 40000, "😀" * 20000, "a" + "😀" * 16383,
+    "ab" + "😀" * 16383, "", None,
+]  # fmt: skip
+# Ordinary texts, the widest of them (34 columns: CJK characters count double) wider than any
+# ASCII text of the listings yet below the widest a column may get: it sizes its column.
+WIDTH_TEXTS = ["新能源汽车电池项目", "半导体封装测试基地二期工程配套项目", "A-0001", "华为技术有限公司",
+               "ＦＵＬＬ全角", "mixed 混合 text", "短"]  # fmt: skip
+NUMBERS = [None, Decimal("0"), Decimal("0.07"), Decimal("846.06"), Decimal("-1.5"),
+           Decimal("9999999999999999.99"), Decimal("12345.6")]  # fmt: skip
+DATES = [None, dt.date(1900, 1, 1), dt.date(1900, 2, 28), dt.date(1900, 3, 1),
+         dt.date(1899, 12, 31), dt.date(1850, 6, 1), dt.date(2025, 9, 30), dt.date(9999, 12, 31)]  # fmt: skip
+INTEGERS = [None, 0, -3, 2147483647, 17]
+
+
+def hostile_listing_warehouse(warehouse: Workspace, folder: Path, texts: list) -> Path:
+    """A copy of the published warehouse with 40 more projects and 40 more open gaps whose
+    texts cycle through `texts`, and whose numbers, dates, flags and codes cycle through
+    edge cases (codes among those the marts accept)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "chainkpi.duckdb"
+    shutil.copy(warehouse.published_db, path)
+    con = duckdb.connect(str(path))
+    try:
+
+        def codes(table: str, column: str) -> list:
+            found = con.execute(f"select distinct {column} from main.{table} order by 1").fetchall()
+            return [code for (code,) in found]
+
+        text = itertools.cycle(texts)
+        chain = itertools.cycle(CHAINS[1:])
+        stage = itertools.cycle(codes("fct_project_pipeline", "stage"))
+        kind = itertools.cycle([*codes("fct_project_pipeline", "project_type"), None])
+        segment = itertools.cycle([*codes("fct_project_pipeline", "segment"), None])
+        priority = itertools.cycle([*codes("fct_chain_gap_coverage", "priority"), None])
+        status = itertools.cycle(
+            [s for s in codes("fct_chain_gap_coverage", "status") if s != "closed"]
+        )
+        number, date, integer = (itertools.cycle(v) for v in (NUMBERS, DATES, INTEGERS))
+        flag = itertools.cycle([True, False, None])
+        con.executemany(
+            """insert into main.fct_project_pipeline (project_id, project_name, chain_code,
+                   project_type, segment, investor, stage, stage_sort_order,
+                   planned_investment_wan, capital_in_place_wan, signed_date, started_date,
+                   producing_date, gap_id, days_in_stage, is_stuck_over_90_days)
+               values (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [[f"HOSTILE-P{i:02}", next(text), next(chain), next(kind), next(segment), next(text),
+              next(stage), next(number), next(number), next(date), next(date), next(date),
+              next(text), next(integer), next(flag)] for i in range(40)],
+        )  # fmt: skip
+        con.executemany(
+            """insert into main.fct_chain_gap_coverage (gap_id, chain_code, segment, link_name,
+                   priority, identified_date, status, is_open, days_open, project_count,
+                   project_ids, lead_count, lead_ids, planned_investment_wan, is_uncovered)
+               values (?, ?, ?, ?, ?, ?, ?, true, ?, ?, ?, ?, ?, ?, ?)""",
+            [[f"HOSTILE-G{i:02}", next(chain), next(segment), next(text), next(priority),
+              next(date), next(status), next(integer), i % 3, next(text), i % 2, next(text),
+              next(number), next(flag)] for i in range(40)],
+        )  # fmt: skip
+    finally:
+        con.close()
+    return path
+
+
+def colour(color) -> object:
+    return (
+        None if color is None else color.rgb if color.type == "rgb" else (color.type, color.value)
+    )
+
+
+def font_fill_and_format(cell) -> tuple:
+    font, fill, align, border = cell.font, cell.fill, cell.alignment, cell.border
+    return (
+        cell.number_format, font.b, font.i, font.sz, colour(font.color),
+        fill.fill_type, colour(fill.fgColor), align.horizontal, align.vertical, align.wrap_text,
+        border.left.style, border.right.style, border.top.style, border.bottom.style,
+        colour(border.left.color),
+    )  # fmt: skip
+
+
+def workbook_as_seen(path: Path, text=lambda value: value) -> dict:
+    """Every sheet of the workbook as openpyxl reads it: each cell's value (a text through
+    `text`), type, number format, font, fill, alignment and border, and the sheet's widths,
+    heights, panes, filter, merges and conditional formats."""
+    seen = {}
+    for ws in openpyxl.load_workbook(path).worksheets:
+        seen[ws.title] = {
+            "cells": {
+                cell.coordinate: (
+                    text(cell.value) if isinstance(cell.value, str) else cell.value,
+                    cell.data_type,
+                    font_fill_and_format(cell),
+                )
+                for row in ws.iter_rows()
+                for cell in row
+            },
+            "dimensions": ws.dimensions,
+            "freeze_panes": ws.freeze_panes,
+            "autofilter": ws.auto_filter.ref,
+            "merged": sorted(str(r) for r in ws.merged_cells.ranges),
+            "widths": {col: d.width for col, d in ws.column_dimensions.items()},
+            "heights": {row: d.height for row, d in ws.row_dimensions.items()},
+            "default_height": ws.sheet_format.defaultRowHeight,
+            "conditional": [
+                (str(r.sqref), [rule.type for rule in r.rules]) for r in ws.conditional_formatting
+            ],  # fmt: skip
+        }
+    return seen
+
+
+def as_openpyxl_reads_a_shared_string(text: str) -> str:
+    """openpyxl drops the `_x005F_` guard (a literal `_xHHHH_` in the text) from shared
+    strings but keeps it in inline ones; Excel reads both alike (both are ST_Xstring)."""
+    return text.replace("x005F_", "")
+
+
+def stored_texts(path: Path) -> dict:
+    """Each text cell's `<t>` as stored — its text (XML-unescaped, _xHHHH_ kept) and whether
+    it keeps its spaces — shared string or inline, by (sheet file, cell)."""
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    space = "{http://www.w3.org/XML/1998/namespace}space"
+
+    def stored(element) -> tuple:
+        t = element.find("m:t", ns)
+        return (t.text or "", t.get(space)) if t is not None else ("(rich)", None)
+
+    texts = {}
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        shared = []
+        if "xl/sharedStrings.xml" in names:
+            root = ElementTree.fromstring(archive.read("xl/sharedStrings.xml"))
+            shared = [stored(si) for si in root.findall("m:si", ns)]
+        for name in names:
+            if name.startswith("xl/worksheets/sheet"):
+                for c in ElementTree.fromstring(archive.read(name)).iter(f"{{{ns['m']}}}c"):
+                    if c.get("t") == "s":
+                        texts[(name, c.get("r"))] = shared[int(c.find("m:v", ns).text)]
+                    elif c.get("t") == "inlineStr":
+                        texts[(name, c.get("r"))] = stored(c.find("m:is", ns))
+    return texts
+
+
+def short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) < 300 else f"{text[:150]} … {text[-100:]} ({len(text)} chars)"
+
+
+def differences(expected: dict, got: dict) -> list[str]:
+    """Where got differs from expected, one line each (long values cut short)."""
+    found = []
+    for sheet, facts in expected.items():
+        for fact, value in facts.items():
+            other = got[sheet][fact]
+            if fact == "cells":
+                found += [f"{sheet}!{ref}: {short(value.get(ref))} != {short(other.get(ref))}"
+                          for ref in sorted(value.keys() | other.keys())
+                          if value.get(ref) != other.get(ref)]  # fmt: skip
+            elif value != other:
+                found.append(f"{sheet} {fact}: {short(value)} != {short(other)}")
+    return found
+
+
+def inline_string_sheets(path: Path) -> set[str]:
+    with zipfile.ZipFile(path) as archive:
+        return {name for name in archive.namelist()
+                if name.startswith("xl/worksheets/") and b'"inlineStr"' in archive.read(name)}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("texts", "lang"),
+    [(HOSTILE_TEXTS, "zh"), (HOSTILE_TEXTS, "en"), (WIDTH_TEXTS, "zh")],
+    ids=["hostile-zh", "hostile-en", "widths-zh"],
+)
+def test_long_listings_written_vectorised_hold_the_cells_xlsxwriter_writes(
+    warehouse, tmp_path, texts, lang
+):
+    """The project list and the open gaps, written vectorised, read back cell for cell
+    (value, type, number format, font, fill, alignment, border) and sheet for sheet (column
+    widths too) as what XlsxWriter writes itself for the same rows: hostile texts, empty
+    cells, edge numbers and dates, flags and codes included."""
+    path = hostile_listing_warehouse(warehouse, tmp_path / "warehouse", texts)
+    with read_export(path, YEAR, QUARTER, CHAINS) as data:
+        assert len(data.projects) > 40 and len(data.open_gaps) > 40  # several blocks of 16 rows
+        vectorised = write_xlsx(
+            tmp_path / "vectorised.xlsx", data, YEAR, QUARTER, lang, vectorise_from=0
+        )
+        reference = write_xlsx(
+            tmp_path / "xlsxwriter.xlsx", data, YEAR, QUARTER, lang, vectorise_from=10**9
+        )
+    # The two really are written differently: inline strings are the vectorised writer's.
+    assert inline_string_sheets(reference) == set()
+    assert len(inline_string_sheets(vectorised)) == 2
+    expected = workbook_as_seen(reference)
+    got = workbook_as_seen(vectorised, text=as_openpyxl_reads_a_shared_string)
+    found = differences(expected, got)
+    assert not found, "\n".join(found[:20])
+    # Every text stored exactly as XlsxWriter stores it (escapes, xml:space, the cut).
+    xlsxwriter_texts, vectorised_texts = stored_texts(reference), stored_texts(vectorised)
+    assert len(vectorised_texts) > 40 * 6
+    found = [f"{where}: {short(xlsxwriter_texts.get(where))} != {short(vectorised_texts.get(where))}"
+             for where in sorted(xlsxwriter_texts.keys() | vectorised_texts.keys())
+             if xlsxwriter_texts.get(where) != vectorised_texts.get(where)]  # fmt: skip
+    assert not found, "\n".join(found[:20])
+    if texts is WIDTH_TEXTS:
+        return
+    # And what both hold is what the rows hold: texts as text, numbers as numbers, dates as
+    # dates; control characters as _xHHHH_, which a reader turns back into them.
+    projects = got["项目清单" if lang == "zh" else "Projects"]["cells"]
+    kinds = {}
+    for value, kind, _ in projects.values():
+        kinds.setdefault(unescape(value) if isinstance(value, str) else value, set()).add(kind)
+    for text in (HOSTILE_ID, FORMULA, "00123", "1E5", "bell\x07and nul\x00", "x" * 32767,
+                 "😀" * 16383, "ab" + "😀" * 16382, " leading", "<tag>&amp;"):  # fmt: skip
+        assert kinds[text] == {"s"}, short(text)
+    assert "x" * 40000 not in kinds and "ab" + "😀" * 16383 not in kinds  # cut like XlsxWriter
+    assert kinds[846.06] == kinds[-1.5] == kinds[2147483647] == {"n"}
+    assert kinds[dt.datetime(1900, 3, 1)] == kinds[dt.datetime(9999, 12, 31)] == {"d"}
+
+
+def test_a_text_like_xlsxwriters_rich_string_xml_stays_text_in_a_long_listing(warehouse, tmp_path):
+    """XlsxWriter writes a text `<r>…</r>` unescaped, taking it for its own rich-string XML
+    (`<r>a & b</r>` then makes the file unreadable); the vectorised listings escape it."""
+    rich = "<r>a & b</r>"
+    path = hostile_listing_warehouse(warehouse, tmp_path / "warehouse", [rich, "<r>x</r>"])
+    with read_export(path, YEAR, QUARTER, CHAINS) as data:
+        vectorised = write_xlsx(
+            tmp_path / "vectorised.xlsx", data, YEAR, QUARTER, "zh", vectorise_from=0
+        )
+    wb = openpyxl.load_workbook(vectorised)
+    for sheet, header in (("项目清单", "项目名称"), ("产业链缺口", "缺失环节")):
+        values = column_values(wb[sheet], header)
+        assert rich in values and "<r>x</r>" in values, sheet

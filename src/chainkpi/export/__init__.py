@@ -74,18 +74,19 @@ def write_export(
     labels.check_lang(lang)
     code = resolve_chain(chain)
     chain_codes = list(ALL_CHAINS) if code is None else ["ALL", code]
-    data = read_export(workspace.published_db, year, quarter, chain_codes)
-
-    out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"无法创建导出目录 {out_dir}: {exc.strerror} (cannot create it)") from None
-    suffix = f"_{code}" if code else ""
-    csv_path = out_dir / f"kpi_progress_{year}Q{quarter}{suffix}.csv"
-    xlsx_path = out_dir / f"target_tracking_{year}Q{quarter}{suffix}.xlsx"
-    write_atomically(csv_path, lambda p: write_csv(p, data.progress))
-    write_atomically(xlsx_path, lambda p: write_xlsx(p, data, year, quarter, lang))
+    with read_export(workspace.published_db, year, quarter, chain_codes) as data:
+        out_dir = Path(out_dir)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(
+                f"无法创建导出目录 {out_dir}: {exc.strerror} (cannot create it)"
+            ) from None
+        suffix = f"_{code}" if code else ""
+        csv_path = out_dir / f"kpi_progress_{year}Q{quarter}{suffix}.csv"
+        xlsx_path = out_dir / f"target_tracking_{year}Q{quarter}{suffix}.xlsx"
+        write_atomically(csv_path, lambda p: write_csv(p, data.progress))
+        write_atomically(xlsx_path, lambda p: write_xlsx(p, data, year, quarter, lang))
     return [csv_path, xlsx_path]
 
 

@@ -1,9 +1,11 @@
 """Read-only SQL against the published warehouse, for the quarterly export.
 
-Each public function opens the published file read-only, runs parameterised queries and
-closes it. `read_export` reads everything one export needs through a single connection, so
-that the CSV and every sheet of the workbook come from the same build even if `kpi build`
-publishes a new warehouse meanwhile.
+Each public function attaches the published file read-only to an in-memory DuckDB, runs
+parameterised queries and closes it. `read_export` reads everything one export needs through
+a single attachment, so that the CSV and every sheet of the workbook come from the same build
+even if `kpi build` publishes a new warehouse meanwhile; the long listings (projects, open
+gaps) it copies into the in-memory database, where the workbook builds their sheets in SQL
+(see xlsx_listing) after the warehouse is detached.
 """
 
 from __future__ import annotations
@@ -37,24 +39,30 @@ _RUN_BUILD = "请先运行 kpi build"
 
 @contextmanager
 def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The published warehouse, read-only; a missing, empty or broken one is a UserError."""
+    """An in-memory DuckDB with the published warehouse attached read-only (as `warehouse`,
+    the default database); a missing, empty or broken warehouse is a UserError."""
     if not path.is_file() or path.stat().st_size == 0:
         raise UserError(
             f"还没有发布的数据仓库，{_RUN_BUILD} (no published warehouse at {path}: run kpi build)"
         )
+    con = duckdb.connect()
     try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise PipelineError(
-                f"数据仓库正被占用，请稍后再试 (warehouse is locked): {path}"
-            ) from None
-        raise _unreadable(path) from None
-    except duckdb.Error:
-        raise _unreadable(path) from None
-    try:
+        try:
+            con.execute("attach ? as warehouse (read_only)", [str(path)])
+            con.execute("use warehouse")
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise PipelineError(
+                    f"数据仓库正被占用，请稍后再试 (warehouse is locked): {path}"
+                ) from None
+            raise _unreadable(path) from None
+        except duckdb.Error:
+            raise _unreadable(path) from None
         present = set(
-            con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+            con.execute(
+                """select table_schema, table_name from information_schema.tables
+                   where table_catalog = 'warehouse'"""
+            ).fetchall()
         )
         missing = [f"{s}.{t}" for s, t in REQUIRED_TABLES if (s, t) not in present]
         if missing:
@@ -62,7 +70,7 @@ def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
                 f"数据仓库不完整（缺少 {', '.join(missing)}），{_RUN_BUILD} "
                 f"(the published warehouse at {path} is incomplete: run kpi build)"
             )
-        if con.execute("select count(*) from meta.build_info").fetchone()[0] != 1:
+        if con.execute("select count(*) from meta.build_info").fetchall()[0][0] != 1:
             raise _unreadable(path)
         yield con
     finally:
@@ -123,21 +131,50 @@ def quarters_and_build_info(path: Path) -> tuple[list[tuple[int, int]], BuildInf
 
 
 @dataclass(frozen=True)
+class Listing:
+    """A long listing copied into the export's in-memory DuckDB, with `listing_row`, each
+    row's place in it: its rows in Python, or its table for SQL through `con`."""
+
+    con: duckdb.DuckDBPyConnection
+    table: str
+    count: int
+
+    def __len__(self) -> int:
+        return self.count
+
+    def rows(self) -> list[Row]:
+        return _rows(
+            self.con, f"select * exclude (listing_row) from {self.table} order by listing_row"
+        )
+
+
+def _copy_listing(con: duckdb.DuckDBPyConnection, table: str, sql: str, params: list) -> Listing:
+    """The query's rows as a table of the in-memory database (which outlives the attachment)."""
+    con.execute(f"create table memory.main.{table} as {sql}", params)
+    (count,) = con.execute(f"select count(*) from memory.main.{table}").fetchall()[0]
+    return Listing(con, f"memory.main.{table}", count)
+
+
+@dataclass(frozen=True)
 class ExportData:
     """Everything one export shows, read from one build of the warehouse."""
 
     build: BuildInfo
     chains: list[Row]  # dim_chains rows in display order, limited to the export's chains
     progress: list[Row]  # fct_kpi_progress for the quarter, chain then KPI order
-    open_gaps: list[Row]
+    open_gaps: Listing
     pipeline: list[Row]  # chain × stage counts and planned investment
-    projects: list[Row]
+    projects: Listing
     files: list[Row]
     rejections: list[Row]  # per file and rule: count and row numbers
 
 
-def read_export(path: Path, year: int, quarter: int, chain_codes: list[str]) -> ExportData:
-    """The export's data for (year, quarter) and the chain codes given (ALL among them or not).
+@contextmanager
+def read_export(
+    path: Path, year: int, quarter: int, chain_codes: list[str]
+) -> Iterator[ExportData]:
+    """The export's data for (year, quarter) and the chain codes given (ALL among them or not),
+    for the `with` block: the long listings live in its in-memory database.
 
     Raises UserError when the quarter has no rows, naming the quarters that have."""
     with connect(path) as con:
@@ -168,19 +205,22 @@ def read_export(path: Path, year: int, quarter: int, chain_codes: list[str]) -> 
                 f"({year}Q{quarter} has no data; quarters with data: "
                 f"{', '.join(f'{y}Q{q}' for y, q in available) or 'none'})"
             )
-        open_gaps = _rows(
+        open_gaps = _copy_listing(
             con,
+            "open_gaps",
             """select gaps.gap_id, gaps.chain_code, gaps.segment, gaps.link_name, gaps.priority,
                       gaps.identified_date, gaps.status, gaps.days_open, gaps.project_count,
                       gaps.project_ids, gaps.planned_investment_wan, gaps.lead_count,
-                      gaps.lead_ids, gaps.is_uncovered
+                      gaps.lead_ids, gaps.is_uncovered,
+                      row_number() over (
+                          order by chains.sort_order,
+                                   case gaps.priority when 'high' then 1 when 'medium' then 2
+                                        when 'low' then 3 else 4 end,
+                                   gaps.identified_date, gaps.gap_id
+                      ) as listing_row
                from main.fct_chain_gap_coverage as gaps
                inner join main.dim_chains as chains on gaps.chain_code = chains.chain_code
-               where gaps.is_open and list_contains(?, gaps.chain_code)
-               order by chains.sort_order,
-                        case gaps.priority when 'high' then 1 when 'medium' then 2
-                             when 'low' then 3 else 4 end,
-                        gaps.identified_date, gaps.gap_id""",
+               where gaps.is_open and list_contains(?, gaps.chain_code)""",
             [chain_codes],
         )
         pipeline = _rows(
@@ -193,18 +233,22 @@ def read_export(path: Path, year: int, quarter: int, chain_codes: list[str]) -> 
                group by projects.chain_code, projects.stage""",
             [chain_codes],
         )
-        projects = _rows(
+        projects = _copy_listing(
             con,
+            "projects",
             """select projects.project_id, projects.project_name, projects.chain_code,
                       projects.project_type, projects.segment, projects.investor,
                       projects.stage, projects.stage_sort_order,
                       projects.planned_investment_wan, projects.capital_in_place_wan,
                       projects.signed_date, projects.started_date, projects.producing_date,
-                      projects.gap_id, projects.days_in_stage, projects.is_stuck_over_90_days
+                      projects.gap_id, projects.days_in_stage, projects.is_stuck_over_90_days,
+                      row_number() over (
+                          order by chains.sort_order, projects.stage_sort_order,
+                                   projects.project_id
+                      ) as listing_row
                from main.fct_project_pipeline as projects
                inner join main.dim_chains as chains on projects.chain_code = chains.chain_code
-               where list_contains(?, projects.chain_code)
-               order by chains.sort_order, projects.stage_sort_order, projects.project_id""",
+               where list_contains(?, projects.chain_code)""",
             [chain_codes],
         )
         files = _rows(
@@ -222,4 +266,7 @@ def read_export(path: Path, year: int, quarter: int, chain_codes: list[str]) -> 
                group by load_id, file_name, dataset, column_name, rule_name
                order by load_id, min(sheet_row_number), column_name, rule_name""",
         )
-    return ExportData(info, chains, progress, open_gaps, pipeline, projects, files, rejections)
+        # Done with the warehouse: let go of the file while the workbook is written.
+        con.execute("use memory")
+        con.execute("detach warehouse")
+        yield ExportData(info, chains, progress, open_gaps, pipeline, projects, files, rejections)

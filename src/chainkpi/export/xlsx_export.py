@@ -10,13 +10,22 @@ Ledger text is hostile: every text cell is written with write_string (never a fo
 or a number guessed from text), so `=HYPERLINK(…)`, `+1`, `@cmd` and `44030519900101123X` stay
 exactly the text they were. The marts hold no personal data in clear and nothing here joins
 any: hires appear only as counts.
+
+The two long listings (项目清单, 产业链缺口) are described column by column (`_Column`) and
+written cell by cell through XlsxWriter when short, vectorised when long (xlsx_listing: SQL
+over the listing's table in the export's in-memory DuckDB, texts always as text too): the
+same cells, formats and widths either way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,7 +33,8 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from chainkpi.export import labels as L
-from chainkpi.export.queries import ExportData, Row
+from chainkpi.export import xlsx_listing
+from chainkpi.export.queries import ExportData, Listing, Row
 
 STAGES = ("reserve", "negotiating", "signed", "started", "producing", "dropped")
 
@@ -33,6 +43,11 @@ BORDER_COLOUR = "#BFBFBF"
 TOTAL_FILL = "#F2F2F2"
 MIN_WIDTH, MAX_WIDTH = 6, 48
 FIRST_TABLE_ROW = 4  # title, build line, note, blank; then the header
+ROW_HEIGHT = 18  # every row but the title and the header
+# A listing this long is written vectorised (xlsx_listing). That costs some 80 ms whatever
+# its length (a dozen queries to plan and run), XlsxWriter some 15 µs a cell: shorter
+# listings are cheaper cell by cell.
+VECTORISE_FROM = 400
 
 
 def display_width(value: str) -> int:
@@ -42,15 +57,40 @@ def display_width(value: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in value)
 
 
-def _widest(texts: set[str]) -> int:
-    """The largest display width of the texts, measuring the longest first: a text is at
-    least as wide as its length and at most twice it, so the rest cannot be wider."""
-    widest = 0
-    for text in sorted(texts, key=len, reverse=True):
+def _widest(longest_first: Iterable[str], widest: int = 0) -> int:
+    """The largest display width of the texts (longest first) and of `widest`. A text is at
+    least as wide as its length and at most twice it, so once one is no longer than half the
+    widest yet, the rest cannot be wider; past MAX_WIDTH the column is as wide as it may get."""
+    for text in longest_first:
         if 2 * len(text) <= widest or widest >= MAX_WIDTH:
             break
         widest = max(widest, display_width(text))
     return widest
+
+
+def _longest_first(texts: Iterable[str]) -> list[str]:
+    return sorted(texts, key=len, reverse=True)
+
+
+def _number_width(kind: str, low: object, high: object) -> int:
+    """Columns the widest of the numbers from low to high takes, shown with thousands
+    separators: the longer of the two ends (a minus sign counts)."""
+
+    def shown(number: object) -> int:
+        number = float(number) if isinstance(number, Decimal) else number
+        return len(f"{number:,.0f}" if kind == "int" else f"{number:,.2f}")
+
+    if low is None:
+        return 0
+    return max(shown(low), shown(high)) + (1 if kind == "pct" else 0)
+
+
+def _style_index(fmt) -> int:
+    """The style index (xf) XlsxWriter gives the format. It numbers a format as it writes
+    the first cell with it, and never sees the cells of a vectorised listing: asked now, it
+    numbers the format (and writes it to styles.xml) as if it had. (A private method of
+    XlsxWriter's, there since its first versions; tests/test_export.py would see it change.)"""
+    return fmt._get_xf_index()
 
 
 class _Formats:
@@ -83,6 +123,20 @@ class _Formats:
         return self.get(**base)
 
 
+@dataclass(frozen=True)
+class _Column:
+    """A column of a long listing: the field it shows and how."""
+
+    key: str  # the listing's field
+    kind: str = "text"  # "text", "date" or one of NUMBER_KINDS
+    # The text a value shows as (a code's label, a flag's word); None: the value itself.
+    label: Callable[[object], object] | None = None
+    # The cell format's properties for a value (text columns); None: `props` for every cell.
+    style: Callable[[object], dict] | None = None
+    props: dict = field(default_factory=dict)
+
+
+NUMBER_KINDS = ("int", "amount", "decimal", "pct")
 NUM_FORMATS = {
     "int": "#,##0",
     "amount": "#,##0.00",
@@ -171,38 +225,108 @@ class _Sheet:
         self.ws.write_string(row, col, word, fmt)
         self._fit(col, display_width(word))
 
-    # Column-wise writers, for the long listings (tens of thousands of rows): one format per
-    # column, empty cells not written at all (`borders` draws the table's grid over them),
-    # the width measured once per distinct value. Same cells, same formats as above.
+    # The long listings: one format per column (or per value, for a flag), the width
+    # measured once per column.
 
-    def text_column(self, first_row: int, col: int, values: list, **props: object) -> None:
-        fmt, write = self.book.formats.cell(**props), self.ws.write_string
-        for row, value in enumerate(values, start=first_row):
-            if value is not None and value != "":
-                write(row, col, str(value), fmt)  # never a formula, URL or number
-        self._fit(col, _widest({str(v) for v in values if v is not None and v != ""}))
+    def listing(self, first_row: int, listing: Listing, columns: Sequence[_Column], *,
+                blanks: bool) -> None:  # fmt: skip
+        """The listing's rows from first_row on, column c of the sheet showing columns[c].
+        An empty cell (None, or '' in a text column) is a formatted blank when `blanks`, else
+        not written at all (`borders` draws the table's grid over it). A long listing is
+        written vectorised (xlsx_listing), a short one cell by cell."""
+        if len(listing) < self.book.vectorise_from:
+            rows = listing.rows()
+            for col, column in enumerate(columns):
+                self._listing_column(first_row, col, column, rows, blanks)
+            return
+        table = xlsx_listing.ListingTable(listing.con, listing.table)
+        by_value = [c.key for c in columns if c.label or c.style]
+        measures = table.measure(
+            distinct=by_value,
+            ascii_widest=[c.key for c in columns if c.kind == "text" and c.key not in by_value],
+            ranges=[c.key for c in columns if c.kind in NUMBER_KINDS],
+            present=[c.key for c in columns if c.kind == "date"],
+        )
+        cells = [self._vector_column(col, column, table, measures)
+                 for col, column in enumerate(columns)]  # fmt: skip
+        above = (0, len(columns) - 1)  # the header spans every column of the listing
+        query = table.rows_query(cells, first_row, blanks=blanks, row_height=ROW_HEIGHT,
+                                 above=above)  # fmt: skip
+        # Built in the background (DuckDB lets go of the GIL): the gaps' rows while the
+        # project list is measured, the project list's while the last sheets are written.
+        self.book.listings[self.ws] = self.book.background.submit(table.rows, query)
 
-    def number_column(self, first_row: int, col: int, values: list, kind: str) -> None:
-        fmt, write = self.book.formats.cell(NUM_FORMATS[kind]), self.ws.write_number
-        shown = 0
-        for row, value in enumerate(values, start=first_row):
-            if value is not None:
-                write(row, col, float(value) if isinstance(value, Decimal) else value, fmt)
-        numbers = [abs(float(v)) for v in values if v is not None]
-        if numbers:
-            widest = max(numbers)
-            shown = len(f"{widest:,.0f}" if kind == "int" else f"{widest:,.2f}")
-        self._fit(col, shown + (1 if kind == "pct" else 0))
+    def _column_format(self, column: _Column, value: object):
+        props = column.style(value) if column.style else column.props
+        if column.kind == "text":
+            return self.book.formats.cell(**props)
+        if column.kind == "date":
+            return self.book.formats.cell(NUM_FORMATS["date"], align="center", **props)
+        return self.book.formats.cell(NUM_FORMATS[column.kind], **props)
 
-    def date_column(self, first_row: int, col: int, values: list) -> None:
-        fmt = self.book.formats.cell(NUM_FORMATS["date"], align="center")
-        write = self.ws.write_datetime
-        midnight = dt.time()
+    def _listing_column(self, first_row: int, col: int, column: _Column, rows: list[Row],
+                        blanks: bool) -> None:  # fmt: skip
+        """One column of a short listing, cell by cell through XlsxWriter."""
+        ws, key = self.ws, column.key
+        if column.kind == "text":
+            texts = set()
+            for row, record in enumerate(rows, start=first_row):
+                value = record[key]
+                fmt = self._column_format(column, value)
+                shown = column.label(value) if column.label else value
+                if shown is None or shown == "":
+                    if blanks:
+                        ws.write_blank(row, col, None, fmt)
+                    continue
+                shown = str(shown)
+                ws.write_string(row, col, shown, fmt)  # never a formula, URL or number
+                texts.add(shown)
+            self._fit(col, _widest(_longest_first(texts)))
+            return
+        values = [record[key] for record in rows]
         for row, value in enumerate(values, start=first_row):
-            if value is not None:
-                write(row, col, dt.datetime.combine(value, midnight), fmt)
-        if any(v is not None for v in values):
-            self._fit(col, len(NUM_FORMATS["date"]))
+            fmt = self._column_format(column, value)
+            if value is None:
+                if blanks:
+                    ws.write_blank(row, col, None, fmt)
+            elif column.kind == "date":
+                ws.write_datetime(row, col, dt.datetime.combine(value, dt.time()), fmt)
+            else:
+                ws.write_number(row, col, float(value) if isinstance(value, Decimal) else value,
+                                fmt)  # fmt: skip
+        present = [v for v in values if v is not None]
+        if column.kind == "date":
+            if present:
+                self._fit(col, len(NUM_FORMATS["date"]))
+        elif present:
+            self._fit(col, _number_width(column.kind, min(present), max(present)))
+
+    def _vector_column(self, col: int, column: _Column, table: xlsx_listing.ListingTable,
+                       measures: xlsx_listing.Measures) -> xlsx_listing.Cells:  # fmt: skip
+        """One column of a long listing for xlsx_listing: its style index (XlsxWriter's for
+        the column's format), or one per distinct value with the text it shows; its width."""
+        key = column.key
+        if key in measures.distinct:
+            if column.kind != "text":
+                raise ValueError(f"labels and formats by value are for text columns ({key})")
+            lookup = []
+            for value in measures.distinct[key]:
+                shown = column.label(value) if column.label else value
+                shown = None if shown is None or shown == "" else str(shown)
+                lookup.append((value, shown, _style_index(self._column_format(column, value))))
+            self._fit(col, _widest(_longest_first({s for _, s, _ in lookup if s is not None})))
+            return xlsx_listing.Cells(col, "text", key, lookup=lookup)
+        xf = _style_index(self._column_format(column, None))
+        if column.kind == "text":
+            ascii_widest = measures.ascii_widest[key]
+            self._fit(col, _widest(table.wide_texts(key, ascii_widest), ascii_widest))
+            return xlsx_listing.Cells(col, "text", key, xf=xf)
+        if column.kind == "date":
+            if measures.present[key]:
+                self._fit(col, len(NUM_FORMATS["date"]))
+            return xlsx_listing.Cells(col, "date", key, xf=xf)
+        self._fit(col, _number_width(column.kind, *measures.ranges[key]))
+        return xlsx_listing.Cells(col, "number", key, xf=xf)
 
     def borders(self, first_row: int, last_row: int, last_col: int) -> None:
         """The table's grid, empty cells included, as one range format (not one per cell)."""
@@ -221,16 +345,23 @@ class _Sheet:
             self.ws.set_column(col, col, width)
         for row in range(first, last + 1):
             self.ws.set_row(row, 30)
-        self.ws.set_default_row(18)
+        self.ws.set_default_row(ROW_HEIGHT)
 
 
 class _Book:
-    def __init__(self, path: Path, data: ExportData, year: int, quarter: int, lang: str):
+    def __init__(self, path: Path, data: ExportData, year: int, quarter: int, lang: str,
+                 vectorise_from: int):  # fmt: skip
+        # XlsxWriter writes into memory; close() adds the long listings' rows on the way out.
+        self.path, self.buffer = path, io.BytesIO()
         self.workbook = xlsxwriter.Workbook(
-            str(path),
-            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
-        )
+            self.buffer,
+            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+             "in_memory": True},
+        )  # fmt: skip
         self.formats = _Formats(self.workbook)
+        self.vectorise_from = vectorise_from
+        self.listings: dict[Worksheet, Future[xlsx_listing.Rows]] = {}
+        self.background = ThreadPoolExecutor(max_workers=1)
         self.data = data
         self.year, self.quarter, self.lang = year, quarter, lang
         info = data.build
@@ -264,6 +395,9 @@ class _Book:
             }
         )
         self.workbook.close()
+        sheets = {f"xl/worksheets/sheet{ws.index + 1}.xml": rows.result()
+                  for ws, rows in self.listings.items()}  # fmt: skip
+        xlsx_listing.write_workbook(self.path, self.buffer.getvalue(), sheets)
 
 
 def _sheet_name(book: _Book, chain: Row) -> str:
@@ -370,38 +504,47 @@ def _empty_row(sheet: _Sheet, row: int, columns: int) -> None:
                          sheet.book.formats.cell(align="center", font_color="#595959"))  # fmt: skip
 
 
+def _code_label(book: _Book, code_list: str) -> Callable[[object], str]:
+    return lambda code: L.code_label(code_list, code, book.lang)
+
+
 def _gaps(book: _Book) -> None:
     gaps = book.data.open_gaps
     as_of = f"{book.data.build.as_of_date:%Y-%m-%d}"
     sheet = _Sheet(book, book.t("sheet_gaps"), book.title(), book.t("gaps_note", as_of=as_of))
     h = FIRST_TABLE_ROW
-    columns = ("chain", "gap_id", "segment", "link_name", "priority", "identified_date",
+    headers = ("chain", "gap_id", "segment", "link_name", "priority", "identified_date",
                "gap_status", "days_open", "project_count", "project_ids", "lead_count",
                "lead_ids", "planned_investment_wan", "coverage")  # fmt: skip
-    for c, key in enumerate(columns):
+    for c, key in enumerate(headers):
         sheet.header(h, c, book.t(key))
     red_fill, red_font = L.STATUS_COLOURS["off_track"]
-    for r, gap in enumerate(gaps, start=h + 1):
-        sheet.text(r, 0, book.chain_names[gap["chain_code"]])
-        sheet.text(r, 1, gap["gap_id"])
-        sheet.text(r, 2, L.code_label("segment", gap["segment"], book.lang), align="center")
-        sheet.text(r, 3, gap["link_name"])
-        sheet.text(r, 4, L.code_label("priority", gap["priority"], book.lang), align="center")
-        sheet.date(r, 5, gap["identified_date"])
-        sheet.text(r, 6, L.code_label("gap_status", gap["status"], book.lang), align="center")
-        sheet.number(r, 7, gap["days_open"], "int")
-        sheet.number(r, 8, gap["project_count"], "int")
-        sheet.text(r, 9, gap["project_ids"])
-        sheet.number(r, 10, gap["lead_count"], "int")
-        sheet.text(r, 11, gap["lead_ids"])
-        sheet.number(r, 12, gap["planned_investment_wan"], "amount")
-        if gap["is_uncovered"]:
-            sheet.text(r, 13, book.t("uncovered"), bg_color=red_fill, font_color=red_font,
-                       bold=True, align="center")  # fmt: skip
-        else:
-            sheet.text(r, 13, book.t("covered"), align="center")
-    if not gaps:
-        _empty_row(sheet, h + 1, len(columns))
+    uncovered = {"bg_color": red_fill, "font_color": red_font, "bold": True, "align": "center"}
+    centre = {"align": "center"}
+    columns = [
+        _Column("chain_code", label=book.chain_names.__getitem__),
+        _Column("gap_id"),
+        _Column("segment", label=_code_label(book, "segment"), props=centre),
+        _Column("link_name"),
+        _Column("priority", label=_code_label(book, "priority"), props=centre),
+        _Column("identified_date", "date"),
+        _Column("status", label=_code_label(book, "gap_status"), props=centre),
+        _Column("days_open", "int"),
+        _Column("project_count", "int"),
+        _Column("project_ids"),
+        _Column("lead_count", "int"),
+        _Column("lead_ids"),
+        _Column("planned_investment_wan", "amount"),
+        _Column(
+            "is_uncovered",
+            label=lambda u: book.t("uncovered" if u else "covered"),
+            style=lambda u: uncovered if u else centre,
+        ),  # fmt: skip
+    ]
+    if len(gaps):
+        sheet.listing(h + 1, gaps, columns, blanks=True)
+    else:
+        _empty_row(sheet, h + 1, len(headers))
     sheet.finish((h, h), freeze_col=2)
 
 
@@ -460,44 +603,39 @@ def _projects(book: _Book) -> None:
         book, book.t("sheet_projects"), book.title(), book.t("projects_note", as_of=as_of)
     )
     h = FIRST_TABLE_ROW
-    columns = ("chain", "project_id", "project_name", "project_type", "segment", "investor",
+    headers = ("chain", "project_id", "project_name", "project_type", "segment", "investor",
                "stage", "planned_investment_wan", "capital_in_place_wan", "signed_date",
                "started_date", "producing_date", "gap_id", "days_in_stage", "stalled")  # fmt: skip
-    for c, key in enumerate(columns):
+    for c, key in enumerate(headers):
         sheet.header(h, c, book.t(key))
     amber_fill, amber_font = L.STATUS_COLOURS["at_risk"]
+    stalled = {"bg_color": amber_fill, "font_color": amber_font, "bold": True, "align": "center"}
+    centre = {"align": "center"}
+    columns = [
+        _Column("chain_code", label=book.chain_names.__getitem__),
+        _Column("project_id"),
+        _Column("project_name"),
+        _Column("project_type", label=_code_label(book, "project_type"), props=centre),
+        _Column("segment", label=_code_label(book, "segment"), props=centre),
+        _Column("investor"),
+        _Column("stage", label=_code_label(book, "stage"), props=centre),
+        _Column("planned_investment_wan", "amount"),
+        _Column("capital_in_place_wan", "amount"),
+        _Column("signed_date", "date"),
+        _Column("started_date", "date"),
+        _Column("producing_date", "date"),
+        _Column("gap_id"),
+        _Column("days_in_stage", "int"),
+        _Column(
+            "is_stuck_over_90_days",
+            label=lambda stuck: book.t("yes") if stuck else None,
+            props=stalled,
+        ),  # fmt: skip
+    ]
     projects = book.data.projects
     first = h + 1
-
-    def values(key: str) -> list:
-        return [p[key] for p in projects]
-
-    def labels(code_list: str, key: str) -> list:
-        found: dict = {}
-        for p in projects:
-            code = p[key]
-            if code not in found:
-                found[code] = L.code_label(code_list, code, book.lang)
-        return [found[p[key]] for p in projects]
-
-    sheet.text_column(first, 0, [book.chain_names[p["chain_code"]] for p in projects])
-    sheet.text_column(first, 1, values("project_id"))
-    sheet.text_column(first, 2, values("project_name"))
-    sheet.text_column(first, 3, labels("project_type", "project_type"), align="center")
-    sheet.text_column(first, 4, labels("segment", "segment"), align="center")
-    sheet.text_column(first, 5, values("investor"))
-    sheet.text_column(first, 6, labels("stage", "stage"), align="center")
-    sheet.number_column(first, 7, values("planned_investment_wan"), "amount")
-    sheet.number_column(first, 8, values("capital_in_place_wan"), "amount")
-    sheet.date_column(first, 9, values("signed_date"))
-    sheet.date_column(first, 10, values("started_date"))
-    sheet.date_column(first, 11, values("producing_date"))
-    sheet.text_column(first, 12, values("gap_id"))
-    sheet.number_column(first, 13, values("days_in_stage"), "int")
-    stalled = [book.t("yes") if p["is_stuck_over_90_days"] else None for p in projects]
-    sheet.text_column(first, 14, stalled, bg_color=amber_fill, font_color=amber_font,
-                      bold=True, align="center")  # fmt: skip
-    if projects:
+    if len(projects):
+        sheet.listing(first, projects, columns, blanks=False)
         sheet.borders(first, first + len(projects) - 1, len(columns) - 1)
     else:
         _empty_row(sheet, first, len(columns))
@@ -564,15 +702,26 @@ def _rejections(book: _Book) -> None:
     sheet.finish((h, h), freeze_col=1)
 
 
-def write_xlsx(path: Path, data: ExportData, year: int, quarter: int, lang: str) -> Path:
-    book = _Book(path, data, year, quarter, lang)
-    _summary(book)
-    for chain in data.chains:
-        _chain_sheet(book, chain)
-    _gaps(book)
-    _pipeline(book)
-    _projects(book)
-    _quality(book)
-    _rejections(book)
-    book.close()
+def write_xlsx(
+    path: Path,
+    data: ExportData,
+    year: int,
+    quarter: int,
+    lang: str,
+    vectorise_from: int = VECTORISE_FROM,
+) -> Path:
+    """The workbook; listings of vectorise_from rows or more written vectorised."""
+    book = _Book(path, data, year, quarter, lang, vectorise_from)
+    # The listings' rows are built in the background, on the export's DuckDB: whatever
+    # happens, wait for them before returning (and before the caller closes it).
+    with book.background:
+        _summary(book)
+        for chain in data.chains:
+            _chain_sheet(book, chain)
+        _gaps(book)
+        _pipeline(book)
+        _projects(book)
+        _quality(book)
+        _rejections(book)
+        book.close()
     return path
