@@ -753,16 +753,20 @@ def test_long_listings_written_vectorised_hold_the_cells_xlsxwriter_writes(
     assert kinds[dt.datetime(1900, 3, 1)] == kinds[dt.datetime(9999, 12, 31)] == {"d"}
 
 
-def test_a_text_like_xlsxwriters_rich_string_xml_stays_text_in_a_long_listing(warehouse, tmp_path):
+@pytest.mark.parametrize("vectorise_from", [0, 10**9], ids=["vectorised", "xlsxwriter"])
+def test_a_text_like_xlsxwriters_rich_string_xml_stays_text_in_a_listing(
+    warehouse, tmp_path, vectorise_from
+):
     """XlsxWriter writes a text `<r>…</r>` unescaped, taking it for its own rich-string XML
-    (`<r>a & b</r>` then makes the file unreadable); the vectorised listings escape it."""
+    (`<r>a & b</r>` then makes the file unreadable): the vectorised listings escape it, and
+    on XlsxWriter's path write_text hands it over as plain runs."""
     rich = "<r>a & b</r>"
     path = hostile_listing_warehouse(warehouse, tmp_path / "warehouse", [rich, "<r>x</r>"])
     with read_export(path, YEAR, QUARTER, CHAINS) as data:
-        vectorised = write_xlsx(
-            tmp_path / "vectorised.xlsx", data, YEAR, QUARTER, "zh", vectorise_from=0
+        written = write_xlsx(
+            tmp_path / "out.xlsx", data, YEAR, QUARTER, "zh", vectorise_from=vectorise_from
         )
-    wb = openpyxl.load_workbook(vectorised)
+    wb = openpyxl.load_workbook(written)
     for sheet, header in (("项目清单", "项目名称"), ("产业链缺口", "缺失环节")):
         values = column_values(wb[sheet], header)
         assert rich in values and "<r>x</r>" in values, sheet

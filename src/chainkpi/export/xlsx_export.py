@@ -93,6 +93,17 @@ def _style_index(fmt) -> int:
     return fmt._get_xf_index()
 
 
+def write_text(ws, row: int, col: int, text: str, fmt) -> None:
+    """A ledger's text as text: never a formula, URL or number (write_string). XlsxWriter
+    takes a text that starts with `<r>` and ends with `</r>` for rich-string XML of its own
+    and writes it unescaped (`<r>a & b</r>` then breaks the file): such a text goes as a rich
+    string of plain runs (it needs three), which XlsxWriter escapes; the cell holds the same text."""
+    if text.startswith("<r>") and text.endswith("</r>"):
+        ws.write_rich_string(row, col, text[:1], text[1:3], text[3:], fmt)
+    else:
+        ws.write_string(row, col, text, fmt)
+
+
 class _Formats:
     """One xlsxwriter Format per distinct set of properties (the workbook keeps them all)."""
 
@@ -191,7 +202,7 @@ class _Sheet:
             self.ws.write_blank(row, col, None, fmt)
             return
         value = str(value)
-        self.ws.write_string(row, col, value, fmt)  # never a formula, URL or number
+        write_text(self.ws, row, col, value, fmt)
         # A text is at most twice its length wide: measure only one that could widen the column.
         if 2 * len(value) + 2 > self.widths[col] and not self._full(col):
             self._fit(col, display_width(value))
@@ -279,7 +290,7 @@ class _Sheet:
                         ws.write_blank(row, col, None, fmt)
                     continue
                 shown = str(shown)
-                ws.write_string(row, col, shown, fmt)  # never a formula, URL or number
+                write_text(ws, row, col, shown, fmt)
                 texts.add(shown)
             self._fit(col, _widest(_longest_first(texts)))
             return
