@@ -47,6 +47,7 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 bench: setup
+	sh scripts/install_browser.sh
 	$(BIN)/python scripts/bench.py
 
 clean:
