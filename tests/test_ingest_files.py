@@ -156,12 +156,12 @@ def test_the_worker_answers_each_dataset_as_it_is_checked_and_stops_a_batch_at_a
     """A batch's results come back one dataset at a time, in the order sent (the ingest loads
     one dataset's files while the next is checked). A suite that raises ends that batch with
     the error, the datasets after it unchecked; the worker goes on with the next batch."""
-    import pandas as pd
+    import pyarrow as pa
 
     from chainkpi.ingest import worker
 
-    empty = pd.DataFrame()
-    wrong = pd.DataFrame({"not_a_ledger_column": ["x"]})  # the suite's columns are missing
+    empty = pa.table({})
+    wrong = pa.table({"not_a_ledger_column": ["x"]})  # the suite's columns are missing
     with worker.suite_worker() as suites:
         suites.submit({"leads": [empty, empty], "projects": [empty]})
         assert suites.pending == 2

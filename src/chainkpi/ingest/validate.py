@@ -242,22 +242,14 @@ def _is_text(kind: pa.DataType) -> bool:
     return pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
 
-def run_suite_per_frame(dataset: str, tables: list[pa.Table | pd.DataFrame]) -> list[list[Failure]]:
+def run_suite_per_frame(dataset: str, tables: list[pa.Table]) -> list[list[Failure]]:
     """The suite's failures for each of several tables of one dataset, by each table's own
     row positions: one GX run over the tables stacked when the suite allows it (the per-run
     cost paid once), else one run per table. GX sees only the columns its suite looks at."""
-    tables = [
-        pa.Table.from_pandas(t, preserve_index=False) if isinstance(t, pd.DataFrame) else t
-        for t in tables
-    ]
     looked_at, keys = suite_columns(dataset), _key_columns(dataset)
     plan = _stacking_plan(dataset) if len([t for t in tables if len(t)]) > 1 else None
     if plan is not None and any(
-        column not in table.column_names
-        or not (
-            _is_text(table.schema.field(column).type)
-            or table.schema.field(column).type == pa.null()
-        )
+        column not in table.column_names or not _is_text(table.schema.field(column).type)
         for table in tables
         for column in plan
     ):

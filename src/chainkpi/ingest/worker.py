@@ -118,14 +118,16 @@ class SuiteWorker:
     def close(self) -> None:
         """Stop the worker; one still importing GX or checking a batch nobody waits for is
         stopped at once."""
-        if not self._untaken and self.is_alive():
-            self._outbox.put(None)
+        idle = not self._untaken and self.is_alive()
+        # The stop message, the last the sender sends: it stops a worker that is idle; one
+        # that is not is terminated, and the broken pipe stops a sender still writing.
+        self._outbox.put(None)
+        if idle:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._process.wait(timeout=1)
         if self.is_alive():
             self._process.terminate()
             self._process.wait()
-        self._outbox.put(None)  # a sender still waiting for work stops (a dead pipe stops it)
         self._sender.join()
         self._send.close()
         self._recv.close()
