@@ -12,7 +12,9 @@ rendered (the new title shown, no element stale, the script run finished). Meanw
 the warehouse under the readers.
 
 It stops by itself: after --duration seconds, or later if fewer than --min-builds builds have
-finished by then (never later than --duration + --build-grace). A build still running then is
+finished by then, or later while a session has done fewer than --min-steps steps (never later
+than --duration + --build-grace either way: a slow machine's sessions get their steps in
+without a throughput floor that depends on its speed). A build still running then is
 interrupted (safe: a killed build publishes nothing). The sessions are closed, and the
 dashboard's resident memory is read before it is stopped. --no-builds runs no builds at all:
 the dashboard's own baseline.
@@ -225,7 +227,7 @@ async def _switch_quarter(page, rng: random.Random, timeout_ms: int) -> str | No
 
 
 async def _run_session(
-    session: Session, browser, url, user, password, stop_at, args, rng: random.Random
+    session: Session, browser, url, user, password, keep_going, args, rng: random.Random
 ) -> None:
     context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = await context.new_page()
@@ -250,7 +252,7 @@ async def _run_session(
         session.signed_in = True
         await _check_page(page, session, "overview")
         current = "overview"
-        while time.monotonic() < stop_at() and not session.failed:
+        while not session.failed and keep_going(session):
             await asyncio.sleep(rng.uniform(0.5 * args.think, 1.5 * args.think))
             previous = await _h1(page)
             if current == "overview" and rng.random() < 0.5:
@@ -329,10 +331,13 @@ async def _main(args: argparse.Namespace) -> dict:
             started = time.monotonic()
             hard_stop = started + args.duration + args.build_grace
 
-            def stop_at() -> float:
-                if not args.no_builds and state["builds_completed"] < args.min_builds:
-                    return hard_stop
-                return started + args.duration
+            def keep_going(session: Session) -> bool:
+                now = time.monotonic()
+                if now >= hard_stop:
+                    return False
+                if now < started + args.duration or session.steps < args.min_steps:
+                    return True
+                return not args.no_builds and state["builds_completed"] < args.min_builds
 
             stop_builds = asyncio.Event()
             builds = asyncio.ensure_future(
@@ -341,7 +346,7 @@ async def _main(args: argparse.Namespace) -> dict:
             rngs = [random.Random(args.seed * 1000 + s.index) for s in sessions]
             tasks = []
             for session, rng in zip(sessions, rngs, strict=True):
-                run = _run_session(session, browser, url, user, password, stop_at, args, rng)
+                run = _run_session(session, browser, url, user, password, keep_going, args, rng)
                 tasks.append(asyncio.ensure_future(run))
                 await asyncio.sleep(args.ramp / max(1, args.sessions))
             await asyncio.gather(*tasks)
@@ -359,6 +364,7 @@ async def _main(args: argparse.Namespace) -> dict:
         "sessions_held": held,
         "duration_s": round(elapsed, 1),
         "steps": sum(s.steps for s in sessions),
+        "steps_per_session": [s.steps for s in sessions],
         "page_time": _times([ms for s in sessions for ms in s.step_ms]),
         "first_load": _times([s.first_load_ms for s in sessions if s.first_load_ms]),
         "errors": len(errors),
@@ -384,6 +390,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="keep the load on until this many builds have finished")  # fmt: skip
     parser.add_argument("--build-grace", type=float, default=180,
                         help="at most this many seconds past --duration for --min-builds")  # fmt: skip
+    parser.add_argument("--min-steps", type=int, default=0,
+                        help="keep each session on until it has done this many steps")  # fmt: skip
     parser.add_argument("--no-builds", action="store_true",
                         help="no builds meanwhile: the dashboard's own baseline")  # fmt: skip
     parser.add_argument("--think", type=float, default=1.5, help="mean pause between steps (s)")
@@ -392,8 +400,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, help="also write the summary to this file")
     args = parser.parse_args(argv)
-    if args.sessions < 1 or args.duration <= 0:
-        parser.error("--sessions must be ≥ 1 and --duration > 0")
+    if args.sessions < 1 or args.duration <= 0 or args.min_steps < 0:
+        parser.error("--sessions must be ≥ 1, --duration > 0 and --min-steps ≥ 0")
     return args
 
 
