@@ -228,6 +228,48 @@ def test_files_of_datasets_in_between_change_neither_the_order_nor_which_row_win
     assert raw("select status from raw.leads order by _load_id desc limit 1") == [("visited",)]
 
 
+def test_each_dataset_goes_to_gx_once_read_whole_while_the_next_is_read(
+    workspace, raw, monkeypatch
+):
+    """Files are read one dataset at a time, and a dataset is sent to the GX worker before
+    the next dataset's first file is read (so GX checks it meanwhile), one run per dataset."""
+    from chainkpi.ingest import pipeline, worker
+
+    names = [
+        "chain_gaps_a.csv", "leads_a.csv", "projects_a.csv", "南澳区招商线索台账2025.csv",
+        "南澳区新能源产业链缺口清单2026年11月.csv", "会议纪要.csv",
+    ]  # fmt: skip
+    datasets = ["chain_gaps", "leads", "projects", "leads", "chain_gaps", "leads"]
+    for number, (name, dataset) in enumerate(zip(names, datasets, strict=True)):
+        write_csv(workspace.inbox / name, rows_of(dataset, {"备注": f"文件 {number}"}))
+    events: list[tuple[str, object]] = []
+    read_file, submit = pipeline.read_file, worker.SuiteWorker.submit
+
+    def reading(path, *args):
+        events.append(("read", path.name))
+        return read_file(path, *args)
+
+    def submitting(self, frames):
+        events.append(("gx", {key: len(tables) for key, tables in frames.items()}))
+        return submit(self, frames)
+
+    monkeypatch.setattr(pipeline, "read_file", reading)
+    monkeypatch.setattr(worker.SuiteWorker, "submit", submitting)
+    result = ingest(None, workspace)
+    assert events == [
+        ("read", "会议纪要.csv"),  # no dataset: rejected without a check
+        ("read", "chain_gaps_a.csv"), ("read", "南澳区新能源产业链缺口清单2026年11月.csv"),
+        ("gx", {"chain_gaps": 2}),
+        ("read", "leads_a.csv"), ("read", "南澳区招商线索台账2025.csv"),
+        ("gx", {"leads": 2}),
+        ("read", "projects_a.csv"),
+        ("gx", {"projects": 1}),
+    ]  # fmt: skip
+    assert [f.file for f in result.files] == sorted(names)  # the report in name order
+    assert [f.status for f in result.files].count("loaded") == 5
+    assert raw("select count(*) from raw.chain_gaps") == [(2 * len(rows_of("chain_gaps")),)]
+
+
 def test_unresolved_references_are_kept_with_a_warning(workspace, raw):
     write_csv(workspace.inbox / "chain_gaps_1.csv", rows_of("chain_gaps"))
     write_csv(workspace.inbox / "leads_1.csv", rows_of("leads", {"转化项目编号": "P001"}))

@@ -8,13 +8,15 @@ References are checked once every file of the run is in, against the current sta
 The cells travel as Arrow columns from the reader to the raw layer: no Python object per
 cell on the way (readers.py says where a file needs one).
 
-Files are read in batches (up to BATCH_ROWS rows): the GX suites then run once per dataset
-over the batch's files stacked, not once per file — a GX run costs about 0.1–0.3 s whatever
-its size, which on a folder of small ledgers was most of the ingest. Loading stays one file
-at a time, in name order, each in its own transaction. The suites run in a worker process
-(worker.py) that imports GX while this process reads the files; its results come back one
-dataset at a time, so a dataset's files are loaded while the next dataset is checked, and
-the personal columns are hashed while the first results are awaited.
+Files are read one dataset at a time (name order within it, `reading_order`) and sent to
+the GX suites a dataset at a time (up to BATCH_ROWS rows): a suite runs once per dataset
+over its files stacked, not once per file — a GX run costs about 0.1–0.3 s whatever its
+size, which on a folder of small ledgers was most of the ingest. The suites run in a worker
+process (worker.py) that imports GX while this process reads the first files, then checks
+one dataset while this process reads the next. Loading stays one file at a time, in name
+order within its dataset, each in its own transaction, as the dataset's results come back;
+the personal columns are hashed while results are awaited. At most BATCH_ROWS rows wait
+unloaded (read, not yet loaded), which bounds the memory a run holds.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from chainkpi.ingest.table import LedgerTable, MissingColumns, build_table
 from chainkpi.settings import Workspace
 
 MAX_REPORTED_VALUE = 200
-# Rows read before a batch is validated and loaded: bounds the memory a run holds at once.
+# Rows read per batch sent to GX, and rows read but not yet loaded: bounds a run's memory.
 BATCH_ROWS = 500_000
 
 
@@ -244,6 +246,21 @@ class _ReadFile:
     hashes: dict | None = None  # personal_hashes, once computed
 
 
+def reading_order(files: list[Path]) -> list[Path]:
+    """The files one dataset after another (in the order each dataset is first met in name
+    order; files of no dataset first, they need no check), name order within a dataset."""
+    first_met: dict[str | None, int] = {}
+    for path in files:
+        first_met.setdefault(_dataset_key(path), len(first_met))
+    rank = {key: (key is not None, place) for key, place in first_met.items()}
+    return sorted(files, key=lambda path: rank[_dataset_key(path)])  # stable: name order kept
+
+
+def _dataset_key(path: Path) -> str | None:
+    dataset = dataset_for_filename(path.stem)
+    return dataset.key if dataset else None
+
+
 def read_file(path: Path, data: bytes, sha256: str, store: RawStore) -> _ReadFile:
     dataset = dataset_for_filename(path.stem)
     report = FileReport(
@@ -374,8 +391,8 @@ def ingest(
     # GX starts importing in its worker now, while this process reads the first files.
     with worker.suite_worker() as suites, RawStore(workspace.raw_db) as store:
         batch: list[_ReadFile] = []
-        # Batches sent to the worker and not yet loaded, oldest first (at most two: one being
-        # checked while the next is read).
+        # Batches sent to the worker and not yet loaded, oldest first: as many as fit in
+        # BATCH_ROWS rows, so that reading never waits for GX on a run of ordinary size.
         checking: list[list[_ReadFile]] = []
 
         def load_oldest() -> None:
@@ -419,7 +436,12 @@ def ingest(
             checking.append(batch.copy())
             batch.clear()
 
-        for path in files:
+        def rows(group: list[_ReadFile]) -> int:
+            return sum(item.typed.num_rows for item in group if item.typed is not None)
+
+        for path in reading_order(files):
+            if batch and _dataset_key(path) != batch[-1].report.dataset:
+                send()  # a dataset read whole: checked while the next one is read
             data = path.read_bytes()
             sha256 = hashlib.sha256(data).hexdigest()
             if any(item.report.sha256 == sha256 for group in (*checking, batch) for item in group):
@@ -428,10 +450,10 @@ def ingest(
                 while checking:
                     load_oldest()
             batch.append(read_file(path, data, sha256, store))
-            if sum(item.typed.num_rows for item in batch if item.typed is not None) >= BATCH_ROWS:
+            if rows(batch) >= BATCH_ROWS:
                 send()
-                if len(checking) > 1:
-                    load_oldest()
+            while len(checking) > 1 and sum(rows(group) for group in checking) >= BATCH_ROWS:
+                load_oldest()
         send()
         while checking:
             load_oldest()
