@@ -1,6 +1,6 @@
 """The benchmark: how fast, at what scale, against the physical limit (`make bench`).
 
-    .venv/bin/python scripts/bench.py [--scales 1 10 100] [--runs 3] [--large-runs 2] [--no-dashboard]
+    .venv/bin/python scripts/bench.py [--scales 1 10 100] [--runs 3] [--large-runs 3] [--no-dashboard]
 
 For each scale it writes the demo ledgers (chainkpi.demo, fixed seed and as-of date) into
 bench_work/ (git-ignored), then times, in a fresh workspace per run, each command as a user
@@ -293,88 +293,123 @@ def dbt_execute_seconds(home: Path) -> tuple[float, int]:
     return float(results["elapsed_time"]), len(results["results"])
 
 
-def run_scale(work: Path, scale: int, runs: int, cache: Path | None, dashboard: bool) -> dict:
+def pipeline_run(work: Path, scale: int, run: int, cache: Path | None) -> dict[str, dict]:
+    """One run of every step at one scale, in a fresh workspace."""
     folder = ledgers(work, scale)
-    steps: dict[str, list[dict]] = {key: [] for key, _ in STEPS}
-    execute: list[float] = []
-    nodes = 0
-    home = work / f"s{scale}" / "run0"
-    for run in range(runs):
-        home = work / f"s{scale}" / f"run{run}"
-        shutil.rmtree(home, ignore_errors=True)
-        env = child_env(home, cache)
-        logs = home.parent / f"logs{run}"
-        as_of = ["--as-of", AS_OF.isoformat()]
-        commands = {
-            "ingest": [KPI, "ingest", str(folder), "-q", "--report", str(home / "report.json")],
-            "build": [KPI, "build", "-q", *as_of],
-            "build_unchanged": [KPI, "build", "-q", *as_of],
-            "export": [
-                KPI, "export", "--year", str(EXPORT_YEAR), "--quarter", str(EXPORT_QUARTER),
-                "--out", str(home / "exports"),
-            ],
-        }  # fmt: skip
-        line = []
-        for key, _ in STEPS:
-            measured = measure(commands[key], env, logs / f"{key}.log")
-            if (
-                key == "build_unchanged"
-                and "nothing changed" not in (logs / f"{key}.log").read_text()
-            ):
-                raise SystemExit("bench: the second kpi build did not detect 'nothing changed'")
-            if key == "build":
-                seconds, nodes = dbt_execute_seconds(home)
-                measured["dbt_execute_seconds"] = seconds
-                execute.append(seconds)
-            steps[key].append(measured)
-            line.append(f"{key} {measured['seconds']:.2f} s/{measured['peak_rss_mb']:.0f} MB")
-        progress(f"  scale {scale} run {run + 1}/{runs}: " + ", ".join(line))
+    home = work / f"s{scale}" / f"run{run}"
+    shutil.rmtree(home, ignore_errors=True)
+    env = child_env(home, cache)
+    logs = home.parent / f"logs{run}"
+    as_of = ["--as-of", AS_OF.isoformat()]
+    commands = {
+        "ingest": [KPI, "ingest", str(folder), "-q", "--report", str(home / "report.json")],
+        "build": [KPI, "build", "-q", *as_of],
+        "build_unchanged": [KPI, "build", "-q", *as_of],
+        "export": [
+            KPI, "export", "--year", str(EXPORT_YEAR), "--quarter", str(EXPORT_QUARTER),
+            "--out", str(home / "exports"),
+        ],
+    }  # fmt: skip
+    measured_steps: dict[str, dict] = {}
+    for key, _ in STEPS:
+        measured = measure(commands[key], env, logs / f"{key}.log")
+        if key == "build_unchanged" and "nothing changed" not in (logs / f"{key}.log").read_text():
+            raise SystemExit("bench: the second kpi build did not detect 'nothing changed'")
+        if key == "build":
+            measured["dbt_execute_seconds"], measured["dbt_nodes"] = dbt_execute_seconds(home)
+        measured_steps[key] = measured
+    line = ", ".join(
+        f"{key} {m['seconds']:.2f} s/{m['peak_rss_mb']:.0f} MB" for key, m in measured_steps.items()
+    )
+    progress(f"  scale {scale} run {run + 1}: {line}")
+    return measured_steps
 
-    result: dict = {"scale": scale, "input": input_stats(folder, home / "report.json")}
-    result["steps"] = {key: summary(values) for key, values in steps.items()}
-    result["steps"]["build"]["dbt_execute_median_seconds"] = statistics.median(execute)
-    result["steps"]["build"]["dbt_nodes"] = nodes
 
+def baseline_run(work: Path, scale: int, run: int, cache: Path | None) -> tuple[dict, float]:
+    """One run of the baseline script on the scale's clean CSVs: (measured, query seconds)."""
     clean = work / "clean" / f"s{scale}"
-    clean_csvs(home / "warehouse" / "raw_layer.duckdb", clean)
-    env = child_env(None, cache)
-    baseline, query = [], []
-    for run in range(runs):
-        log = work / "logs" / f"baseline_s{scale}_{run}.log"
-        cmd = [PYTHON, "-c", BASELINE_RUNNER, str(BASELINE_SQL)]
-        baseline.append(measure(cmd, env, log, cwd=clean))
-        query.append(float(log.read_text().strip().splitlines()[-1].split("=")[1]))
-    result["baseline"] = summary(baseline)
-    result["baseline"]["query_median_seconds"] = statistics.median(query)
-    result["baseline"]["matches_pipeline"] = baseline_matches(
-        home / "warehouse" / "chainkpi.duckdb", clean / "kpi_progress.csv"
-    )
-    progress(
-        f"  scale {scale} baseline: {result['baseline']['median_seconds']:.2f} s, "
-        f"{result['baseline']['peak_rss_mb']:.0f} MB, "
-        f"same table as the pipeline: {result['baseline']['matches_pipeline']}"
-    )
+    if run == 0:
+        clean_csvs(work / f"s{scale}" / "run0" / "warehouse" / "raw_layer.duckdb", clean)
+    log = work / "logs" / f"baseline_s{scale}_{run}.log"
+    cmd = [PYTHON, "-c", BASELINE_RUNNER, str(BASELINE_SQL)]
+    measured = measure(cmd, child_env(None, cache), log, cwd=clean)
+    return measured, float(log.read_text().strip().splitlines()[-1].split("=")[1])
 
-    if dashboard:
-        code = (
-            "import json, sys; from pathlib import Path; "
-            "from tests.dashboard_timing import page_render_seconds; "
-            f"print(json.dumps(page_render_seconds(Path(sys.argv[1]), {max(runs, 3)})))"
+
+def run_scales(
+    work: Path, scales: list[int], runs_for: dict[int, int], cache: Path | None, dashboard: bool
+) -> list[dict]:
+    """Every scale's runs in rounds (round k: run k of each scale, smallest first), not one
+    scale's runs after another: a machine that slows down or speeds up while the bench runs
+    then shifts every scale's figures alike, not the difference between two scales, which
+    is the marginal cost."""
+    for scale in scales:
+        progress(f"scale {scale}: ledgers…")
+        ledgers(work, scale)
+    steps = {scale: {key: [] for key, _ in STEPS} for scale in scales}
+    for run in range(max(runs_for.values())):
+        progress(f"round {run + 1}:")
+        for scale in scales:
+            if run < runs_for[scale]:
+                for key, measured in pipeline_run(work, scale, run, cache).items():
+                    steps[scale][key].append(measured)
+    baselines: dict[int, list[tuple[dict, float]]] = {scale: [] for scale in scales}
+    for run in range(max(runs_for.values())):
+        for scale in scales:
+            if run < runs_for[scale]:
+                baselines[scale].append(baseline_run(work, scale, run, cache))
+    results = []
+    for scale in scales:
+        home = work / f"s{scale}" / "run0"
+        result: dict = {
+            "scale": scale,
+            "input": input_stats(ledgers(work, scale), home / "report.json"),
+            "steps": {key: summary(values) for key, values in steps[scale].items()},
+        }
+        build = result["steps"]["build"]
+        build["dbt_execute_median_seconds"] = statistics.median(
+            m["dbt_execute_seconds"] for m in steps[scale]["build"]
         )
-        log = work / "logs" / f"dashboard_s{scale}.log"
-        measured = measure(
-            [PYTHON, "-c", code, str(home)], child_env(home, cache), log, cwd=PROJECT_ROOT
+        build["dbt_nodes"] = steps[scale]["build"][0]["dbt_nodes"]
+        result["baseline"] = summary([measured for measured, _ in baselines[scale]])
+        result["baseline"]["query_median_seconds"] = statistics.median(
+            query for _, query in baselines[scale]
         )
-        pages = json.loads(log.read_text().strip().splitlines()[-1])
-        result["dashboard"] = {"pages": pages, "process_peak_rss_mb": measured["peak_rss_mb"]}
+        result["baseline"]["matches_pipeline"] = baseline_matches(
+            home / "warehouse" / "chainkpi.duckdb",
+            work / "clean" / f"s{scale}" / "kpi_progress.csv",
+        )
         progress(
-            f"  scale {scale} dashboard: "
-            + ", ".join(
-                f"{page} cold {p['cold_median_seconds']:.2f} s / warm {p['warm_median_seconds']:.2f} s"
-                for page, p in pages.items()
-            )
+            f"  scale {scale} baseline: {result['baseline']['median_seconds']:.2f} s, "
+            f"{result['baseline']['peak_rss_mb']:.0f} MB, "
+            f"same table as the pipeline: {result['baseline']['matches_pipeline']}"
         )
-    return result
+        if dashboard:
+            result["dashboard"] = dashboard_pages(work, scale, home, runs_for[scale], cache)
+        results.append(result)
+    return results
+
+
+def dashboard_pages(work: Path, scale: int, home: Path, runs: int, cache: Path | None) -> dict:
+    """The overview's and chain page's render times (AppTest) on a built workspace."""
+    code = (
+        "import json, sys; from pathlib import Path; "
+        "from tests.dashboard_timing import page_render_seconds; "
+        f"print(json.dumps(page_render_seconds(Path(sys.argv[1]), {max(runs, 3)})))"
+    )
+    log = work / "logs" / f"dashboard_s{scale}.log"
+    measured = measure(
+        [PYTHON, "-c", code, str(home)], child_env(home, cache), log, cwd=PROJECT_ROOT
+    )
+    pages = json.loads(log.read_text().strip().splitlines()[-1])
+    progress(
+        f"  scale {scale} dashboard: "
+        + ", ".join(
+            f"{page} cold {p['cold_median_seconds']:.2f} s / warm {p['warm_median_seconds']:.2f} s"
+            for page, p in pages.items()
+        )
+    )
+    return {"pages": pages, "process_peak_rss_mb": measured["peak_rss_mb"]}
 
 
 def load_test(work: Path, home: Path, sessions: int, duration: float, cache: Path | None) -> dict:
@@ -511,7 +546,9 @@ def markdown(data: dict) -> str:
         "running it again. Every figure is wall time of the command as a user runs it (a fresh",
         "process), the median of the runs with their spread (min–max), and the peak resident",
         "memory of that process. Demo ledgers (`chainkpi.demo`, seed "
-        f"{SEED}, as of {AS_OF}); a fresh workspace per run.",
+        f"{SEED}, as of {AS_OF}); a fresh workspace per run. The runs go in rounds (round k:",
+        "run k of every scale), so a machine that changes speed meanwhile moves every scale's",
+        "figures alike rather than the marginal cost, a difference between scales.",
         "",
         f"- date: {data['date']}; total bench time {data['total_seconds']:.0f} s; "
         f"{data['runs']} runs per figure ({data.get('large_runs', data['runs'])} from scale "
@@ -700,9 +737,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median, min–max)")
-    # Two runs at scale 100 (a minute each) keep the whole bench under ten minutes here.
+    # Three runs at scale 100 (11 s each on a fast day, 28 s on a slow one) keep the whole
+    # bench under ten minutes here; the marginal cost, a difference of medians, needs three.
     parser.add_argument(
-        "--large-runs", type=int, default=2, help=f"runs per figure from scale {LARGE_SCALE}"
+        "--large-runs", type=int, default=3, help=f"runs per figure from scale {LARGE_SCALE}"
     )
     parser.add_argument("--work", type=Path, default=PROJECT_ROOT / "bench_work")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "benchmarks")
@@ -755,11 +793,9 @@ def main(argv: list[str] | None = None) -> int:
             full_parse = {**measured, "dbt_execute_seconds": dbt_execute_seconds(warm)[0]}
     progress(f"  first build, full dbt parse: {full_parse['seconds']:.2f} s")
 
-    results = []
-    for scale in sorted(args.scales):
-        progress(f"scale {scale}: ledgers…")
-        runs = args.large_runs if scale >= LARGE_SCALE else args.runs
-        results.append(run_scale(work, scale, runs, cache, not args.no_dashboard))
+    scales = sorted(args.scales)
+    runs_for = {s: args.large_runs if s >= LARGE_SCALE else args.runs for s in scales}
+    results = run_scales(work, scales, runs_for, cache, not args.no_dashboard)
 
     load = None
     if not args.no_load:
