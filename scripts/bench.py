@@ -293,9 +293,10 @@ def dbt_execute_seconds(home: Path) -> tuple[float, int]:
     return float(results["elapsed_time"]), len(results["results"])
 
 
-def pipeline_run(work: Path, scale: int, run: int, cache: Path | None) -> dict[str, dict]:
-    """One run of every step at one scale, in a fresh workspace."""
-    folder = ledgers(work, scale)
+def pipeline_run(
+    work: Path, folder: Path, scale: int, run: int, cache: Path | None
+) -> dict[str, dict]:
+    """One run of every step at one scale (its ledgers in folder), in a fresh workspace."""
     home = work / f"s{scale}" / f"run{run}"
     shutil.rmtree(home, ignore_errors=True)
     env = child_env(home, cache)
@@ -343,15 +344,16 @@ def run_scales(
     scale's runs after another: a machine that slows down or speeds up while the bench runs
     then shifts every scale's figures alike, not the difference between two scales, which
     is the marginal cost."""
+    folders = {}
     for scale in scales:
         progress(f"scale {scale}: ledgers…")
-        ledgers(work, scale)
+        folders[scale] = ledgers(work, scale)
     steps = {scale: {key: [] for key, _ in STEPS} for scale in scales}
     for run in range(max(runs_for.values())):
         progress(f"round {run + 1}:")
         for scale in scales:
             if run < runs_for[scale]:
-                for key, measured in pipeline_run(work, scale, run, cache).items():
+                for key, measured in pipeline_run(work, folders[scale], scale, run, cache).items():
                     steps[scale][key].append(measured)
     baselines: dict[int, list[tuple[dict, float]]] = {scale: [] for scale in scales}
     for run in range(max(runs_for.values())):
@@ -363,7 +365,7 @@ def run_scales(
         home = work / f"s{scale}" / "run0"
         result: dict = {
             "scale": scale,
-            "input": input_stats(ledgers(work, scale), home / "report.json"),
+            "input": input_stats(folders[scale], home / "report.json"),
             "steps": {key: summary(values) for key, values in steps[scale].items()},
         }
         build = result["steps"]["build"]

@@ -13,8 +13,9 @@ serials, control characters as `_xHHHH_`, texts cut at 32,767 UTF-16 units), but
 things:
 
 - texts are inline strings (`t="inlineStr"`), not entries of the shared-string table;
-- a text that looks like XlsxWriter's own rich-string XML (`<r>…</r>`) is escaped like any
-  other: XlsxWriter writes it unescaped, and `<r>a & b</r>` in a ledger then breaks the file.
+- a text that looks like XlsxWriter's own rich-string XML (`<r>…</r>`) is an inline string
+  escaped like any other; the cell-by-cell path writes it as a rich string of plain runs
+  (xlsx_export.write_text), since XlsxWriter would write it unescaped. Same text either way.
 
 tests/test_export.py compares the two writers cell by cell.
 """

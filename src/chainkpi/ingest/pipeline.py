@@ -1,8 +1,9 @@
 """`kpi ingest`: read, validate, archive and load the offices' ledgers.
 
-For each file, in name order: checksum → already ingested? → dataset from the name → grid of
-cells → header row → normalised text → typed values (coerce.py) → GX suites (validate.py) →
-accepted rows, personal data masked and hashed → archive + raw layer in one step per file.
+For each file (a dataset's files together, `reading_order`): checksum → already ingested?
+→ dataset from the name → grid of cells → header row → normalised text → typed values
+(coerce.py) → GX suites (validate.py) → accepted rows, personal data masked and hashed →
+archive + raw layer in one step per file.
 References are checked once every file of the run is in, against the current state.
 
 The cells travel as Arrow columns from the reader to the raw layer: no Python object per
@@ -249,11 +250,12 @@ class _ReadFile:
 def reading_order(files: list[Path]) -> list[Path]:
     """The files one dataset after another (in the order each dataset is first met in name
     order; files of no dataset first, they need no check), name order within a dataset."""
+    keys = {path: _dataset_key(path) for path in files}
     first_met: dict[str | None, int] = {}
-    for path in files:
-        first_met.setdefault(_dataset_key(path), len(first_met))
-    rank = {key: (key is not None, place) for key, place in first_met.items()}
-    return sorted(files, key=lambda path: rank[_dataset_key(path)])  # stable: name order kept
+    for key in keys.values():
+        first_met.setdefault(key, len(first_met))
+    # sorted is stable: name order kept within a dataset
+    return sorted(files, key=lambda path: (keys[path] is not None, first_met[keys[path]]))
 
 
 def _dataset_key(path: Path) -> str | None:
