@@ -26,9 +26,11 @@ from chainkpi.ingest.schema import (
     COUNT,
     DATE,
     ENUM,
+    VOCABULARY,
     Column,
     Dataset,
 )
+from chainkpi.ingest.vocabulary import fold
 
 MAX_TEXT_LENGTH = 2000
 # A count is stored as INTEGER: a larger one is not a count anyone means.
@@ -42,23 +44,28 @@ _DATE_RE = (
 # scripts' digits are not a number an office means, and are rejected).
 _AMOUNT_RE = r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$"
 _COUNT_RE = r"^[+-]?\d+(?:\.0+)?$"
-_TRUE = {"是", "y", "yes", "true", "1"}
-_FALSE = {"否", "n", "no", "false", "0"}
 TIMESTAMP = pa.timestamp("us")
 _NULL = pa.scalar(None, STRING)
 
 
 def _label_map(code_list: str) -> dict[str, str]:
+    """Every accepted spelling of a code list's codes (folded) -> code: the code, its two
+    labels and its synonyms (seeds/value_synonyms.csv)."""
     mapping: dict[str, str] = {}
     for code, (zh, en) in CODE_LISTS[code_list].items():
         for label in (code, zh, en):
-            mapping[label.casefold()] = code
-    return mapping
+            mapping[fold(label)] = code
+    return {**VOCABULARY.synonyms(code_list), **mapping}
 
 
 CHAIN_LABELS: dict[str, str] = {
-    label.casefold(): code for code, aliases in CHAINS.items() for label in (code, *aliases)
+    fold(label): code for code, aliases in CHAINS.items() for label in (code, *aliases)
 }
+_YES_NO: dict[str, bool] = {
+    word: code == "true" for word, code in VOCABULARY.synonyms("bool").items()
+}
+# A value ending in one of these matches its code list without it (`建链项目`, `新能源产业链`).
+_OPTIONAL_SUFFIXES = ("项目", "产业链")
 
 
 @dataclass
@@ -146,8 +153,7 @@ def _per_distinct(text: pa.Array, compute, type: pa.DataType) -> pa.Array:
 
 
 def _yes_no(word: str) -> bool | None:
-    folded = word.casefold()
-    return True if folded in _TRUE else False if folded in _FALSE else None
+    return _YES_NO.get(fold(word))
 
 
 def parse_bools(text: pa.Array) -> Parsed:
@@ -157,9 +163,35 @@ def parse_bools(text: pa.Array) -> Parsed:
     return Parsed(pc.fill_null(words, False), invalid, "invalid_bool")
 
 
-def map_labels(text: pa.Array, labels: dict[str, str], default: str | None = None) -> Parsed:
-    """Aliases to codes, case-insensitively; an unknown label stays as written."""
-    values = _per_distinct(text, lambda v: labels.get(v.casefold(), v), STRING)
+def lookup_label(
+    value: str, labels: dict[str, str], prefixes: dict[str, str] | None = None
+) -> str | None:
+    """The code of one value: its spelling, else without a trailing 项目 / 产业链, else the
+    first prefix synonym it starts with (longest first); None when nothing matches."""
+    folded = fold(value)
+    code = labels.get(folded)
+    if code is None:
+        for suffix in _OPTIONAL_SUFFIXES:
+            if folded.endswith(suffix) and len(folded) > len(suffix):
+                code = labels.get(folded.removesuffix(suffix))
+                if code is not None:
+                    break
+    if code is None and prefixes:
+        for prefix in sorted(prefixes, key=len, reverse=True):
+            if folded.startswith(prefix):
+                return prefixes[prefix]
+    return code
+
+
+def map_labels(
+    text: pa.Array,
+    labels: dict[str, str],
+    default: str | None = None,
+    prefixes: dict[str, str] | None = None,
+) -> Parsed:
+    """Aliases and synonyms to codes, case-insensitively; an unknown label stays as written
+    (the GX suite's code-list expectation rejects it)."""
+    values = _per_distinct(text, lambda v: lookup_label(v, labels, prefixes) or v, STRING)
     if default is not None:
         values = pc.fill_null(values, default)
     return Parsed(values, np.zeros(len(text), dtype=bool))
@@ -177,7 +209,12 @@ def parse_column(column: Column, text: pa.Array) -> Parsed:
     if column.type == CHAIN:
         return map_labels(text, CHAIN_LABELS)
     if column.type == ENUM:
-        return map_labels(text, _label_map(column.code_list), column.default)
+        return map_labels(
+            text,
+            _label_map(column.code_list),
+            column.default,
+            VOCABULARY.synonyms(column.code_list, "prefix"),
+        )
     too_long = _mask(pc.greater(pc.utf8_length(text), MAX_TEXT_LENGTH))
     return Parsed(pc.if_else(pa.array(too_long), _NULL, text), too_long, "too_long")
 

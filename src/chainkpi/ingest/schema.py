@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from chainkpi.ingest import vocabulary
+
 # Value types of inputs.md. Enumerations are `enum` with a code list below.
 TEXT, DATE, AMOUNT, COUNT, BOOL, CHAIN, ENUM = (
     "text",
@@ -21,102 +23,6 @@ TEXT, DATE, AMOUNT, COUNT, BOOL, CHAIN, ENUM = (
 
 # Cells holding only one of these (after trimming and NFKC) are missing values.
 MISSING_TOKENS = frozenset({"", "-", "—", "/", "无"})
-
-CHAINS: dict[str, tuple[str, ...]] = {
-    "NE": ("新能源", "新能源产业链", "New energy"),
-    "SEMI": (
-        "半导体和电子信息",
-        "半导体与电子信息",
-        "半导体",
-        "电子信息",
-        "半导体和电子信息产业链",
-    ),
-    "EQUIP": ("先进装备制造", "装备制造", "先进装备制造产业链"),
-    "MAT": ("新材料", "新材料产业链"),
-}
-CHAIN_NAMES_ZH = {
-    "NE": "新能源",
-    "SEMI": "半导体和电子信息",
-    "EQUIP": "先进装备制造",
-    "MAT": "新材料",
-}
-
-# Code lists: stored code -> (Chinese label, English word). Both labels are accepted on input;
-# the warehouse stores the code.
-CODE_LISTS: dict[str, dict[str, tuple[str, str]]] = {
-    "project_type": {
-        "build": ("建链", "build"),
-        "extend": ("延链", "extend"),
-        "fill": ("补链", "fill"),
-        "strengthen": ("强链", "strengthen"),
-    },
-    "segment": {
-        "upstream": ("上游", "upstream"),
-        "midstream": ("中游", "midstream"),
-        "downstream": ("下游", "downstream"),
-    },
-    "stage": {
-        "reserve": ("储备", "reserve"),
-        "negotiating": ("洽谈", "negotiating"),
-        "signed": ("签约", "signed"),
-        "started": ("开工", "started"),
-        "producing": ("投产", "producing"),
-        "dropped": ("终止", "dropped"),
-    },
-    "priority": {"high": ("高", "high"), "medium": ("中", "medium"), "low": ("低", "low")},
-    "gap_status": {
-        "open": ("未补", "open"),
-        "in_progress": ("在补", "in_progress"),
-        "closed": ("已补", "closed"),
-    },
-    "lead_channel": {
-        "investor_referral": ("以商招商", "investor_referral"),
-        "platform": ("平台招商", "platform"),
-        "agency": ("第三方机构", "agency"),
-        "field_office": ("驻外招商分局", "field_office"),
-        "vanguard_team": ("招商先锋队", "vanguard_team"),
-        "fund": ("基金招商", "fund"),
-        "other": ("其他", "other"),
-    },
-    "lead_status": {
-        "new": ("新线索", "new"),
-        "following": ("跟进中", "following"),
-        "visited": ("已拜访", "visited"),
-        "converted": ("已转化", "converted"),
-        "abandoned": ("已放弃", "abandoned"),
-    },
-    "min_degree": {
-        "phd": ("博士", "phd"),
-        "master": ("硕士", "master"),
-        "bachelor": ("本科", "bachelor"),
-        "below_bachelor": ("大专及以下", "below_bachelor"),
-    },
-    "degree": {
-        "postdoc": ("博士后", "postdoc"),
-        "phd": ("博士", "phd"),
-        "master": ("硕士", "master"),
-        "bachelor": ("本科", "bachelor"),
-        "below_bachelor": ("大专及以下", "below_bachelor"),
-    },
-    "talent_level": {
-        "national_leader": ("国家级领军", "national_leader"),
-        "provincial_leader": ("省级领军", "provincial_leader"),
-        "high_level": ("高层次", "high_level"),
-        "other": ("其他", "other"),
-    },
-    "hire_channel": {
-        "job_fair": ("招聘会", "job_fair"),
-        "returnee": ("回引本土", "returnee"),
-        "talent_project_tech": ("人才+项目+技术", "talent_project_tech"),
-        "tech_vp": ("科技副总", "tech_vp"),
-        "other": ("其他", "other"),
-    },
-    "leader_level": {
-        "national": ("国家级", "national"),
-        "provincial": ("省级", "provincial"),
-        "municipal": ("市级", "municipal"),
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -259,6 +165,14 @@ DATASETS: dict[str, Dataset] = {
         ),
     )
 }
+
+# The vocabulary (code lists, chains, value and header synonyms) lives in the dbt seeds, one
+# copy for the ingest and the warehouse (vocabulary.py). CODE_LISTS: stored code ->
+# (Chinese label, English word), both accepted on input; CHAINS: code -> name and aliases.
+VOCABULARY = vocabulary.load({key: {c.key for c in d.columns} for key, d in DATASETS.items()})
+CODE_LISTS: dict[str, dict[str, tuple[str, str]]] = VOCABULARY.code_lists
+CHAINS: dict[str, tuple[str, ...]] = VOCABULARY.chains
+CHAIN_NAMES_ZH: dict[str, str] = VOCABULARY.chain_names_zh
 
 # Order in which datasets are loaded within one file batch does not matter (files go in name
 # order); references are checked after the whole run, against the current state.
