@@ -42,6 +42,10 @@ create table if not exists raw.ingest_warnings (
     load_id integer, file_name varchar, sha256 varchar, row_number integer,
     column_name varchar, value varchar, rule varchar, message varchar
 );
+-- Added with real-shaped ledgers (real_ledgers.md): a raw layer made before gains them.
+alter table raw.ingest_files add column if not exists interpretation varchar;
+alter table raw.ingest_rejections add column if not exists sheet varchar;
+alter table raw.ingest_warnings add column if not exists sheet varchar;
 """
 
 
@@ -119,6 +123,7 @@ class RawStore:
         ingested_at: dt.datetime,
         archive_path: str,
         errors: list[str],
+        interpretation: dict | None = None,
     ) -> int:
         """Load one file's accepted rows and its bookkeeping in one transaction; its load_id."""
         con = self.con
@@ -130,7 +135,9 @@ class RawStore:
                 self._append_rows(dataset, rows, load_id, file_name, sha256, ingested_at)
                 rows_loaded = rows.num_rows
             self._run(
-                "insert into raw.ingest_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into raw.ingest_files (load_id, run_id, file_name, sha256, dataset, "
+                "status, rows_read, rows_loaded, rows_rejected, ingested_at, archive_path, "
+                "errors, interpretation) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     load_id,
                     run_id,
@@ -144,11 +151,13 @@ class RawStore:
                     ingested_at,
                     archive_path,
                     json.dumps(errors, ensure_ascii=False),
+                    json.dumps(interpretation, ensure_ascii=False) if interpretation else None,
                 ],
             )
             if rejections:
                 con.executemany(
-                    "insert into raw.ingest_rejections values (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "insert into raw.ingest_rejections (load_id, file_name, sha256, row_number, "
+                    "column_name, value, rule, message, sheet) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         [
                             load_id,
@@ -159,6 +168,7 @@ class RawStore:
                             r["value"],
                             r["rule"],
                             r["message"],
+                            r.get("sheet"),
                         ]
                         for r in rejections
                     ],
@@ -233,7 +243,8 @@ class RawStore:
     ) -> None:
         if warnings:
             self.con.executemany(
-                "insert into raw.ingest_warnings values (?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into raw.ingest_warnings (load_id, file_name, sha256, row_number, "
+                "column_name, value, rule, message, sheet) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     [
                         load_id,
@@ -244,6 +255,7 @@ class RawStore:
                         w["value"],
                         w["rule"],
                         w["message"],
+                        w.get("sheet"),
                     ]
                     for w in warnings
                 ],
