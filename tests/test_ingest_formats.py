@@ -117,14 +117,15 @@ def test_headers_match_after_nfkc_and_trimming(workspace, raw):
     assert raw("select planned_investment_wan from raw.projects") == [(decimal.Decimal("1200"),)]
 
 
-def test_header_is_found_within_the_first_ten_rows_only(workspace):
+def test_header_is_found_within_the_first_fifteen_rows_only(workspace):
+    # inputs.md said 10 rows; real_ledgers.md rule 2 (which adds to it) says 15.
     rows = rows_of("leader_projects")
-    ok = write_xlsx(workspace.inbox / "leader_projects_a.xlsx", rows, title_rows=["标题"] * 9)
-    late = write_xlsx(workspace.inbox / "leader_projects_b.xlsx", rows, title_rows=["标题"] * 10)
+    ok = write_xlsx(workspace.inbox / "leader_projects_a.xlsx", rows, title_rows=["标题"] * 14)
+    late = write_xlsx(workspace.inbox / "leader_projects_b.xlsx", rows, title_rows=["标题"] * 15)
     reports = ingest([ok, late], workspace).files
-    assert reports[0].status == "loaded" and reports[0].header_row == 10
+    assert reports[0].status == "loaded" and reports[0].header_row == 15
     assert reports[1].status == "rejected"
-    assert "项目编号" in reports[1].errors[0]
+    assert "项目名称" in reports[1].errors[0]
 
 
 def test_cells_are_trimmed_and_nfkc_normalised(workspace, raw):
@@ -248,17 +249,31 @@ def test_blank_lines_between_rows_are_skipped_and_row_numbers_stay_true(workspac
     ]
 
 
-def test_only_the_first_sheet_of_a_workbook_is_read(workspace, raw):
+def test_every_visible_sheet_with_a_header_is_read_the_others_are_listed(workspace, raw):
+    # inputs.md read the first sheet only; real_ledgers.md rule 1 reads every visible sheet
+    # whose header is found, and lists the sheets left out.
     import openpyxl
 
     path = write_xlsx(workspace.inbox / "leader_projects_sheets.xlsx", rows_of("leader_projects"))
     book = openpyxl.load_workbook(path)
-    other = book.create_sheet("说明")
-    other.append(list(VALID["leader_projects"]))
-    other.append(["LP999", "不该导入", "国家级", "NE", "X", "2025-01-01"])
+    notes = book.create_sheet("说明")
+    notes.append(["本表由各链办填报，每月10日前报送。"])
+    second = book.create_sheet("续表")
+    second.append(list(VALID["leader_projects"]))
+    second.append(["LP002", "第二张表", "国家级", "NE", "X", "2025-01-01"])
+    hidden = book.create_sheet("草稿")
+    hidden.append(list(VALID["leader_projects"]))
+    hidden.append(["LP999", "隐藏的表", "国家级", "NE", "X", "2025-01-01"])
+    hidden.sheet_state = "hidden"
     book.save(path)
-    _load_one(workspace, path)
-    assert raw("select leader_project_id from raw.leader_projects") == [("LP001",)]
+    report = _load_one(workspace, path)
+    assert raw("select leader_project_id from raw.leader_projects order by 1") == [
+        ("LP001",),
+        ("LP002",),
+    ]
+    skipped = report.interpretation["skipped_sheets"]
+    assert {"sheet": "草稿", "reason": "hidden"} in skipped
+    assert {"sheet": "说明", "reason": "no_header"} in skipped
 
 
 def test_every_cell_python_strips_to_nothing_is_normalised_to_none():

@@ -43,7 +43,11 @@ _DATE_RE = (
 # Arrow's RE2: \d is an ASCII digit (after NFKC, full-width digits are ASCII already; other
 # scripts' digits are not a number an office means, and are rejected).
 _AMOUNT_RE = r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$"
-_COUNT_RE = r"^[+-]?\d+(?:\.0+)?$"
+_COUNT_RE = r"^[+-]?\d+(?:\.0+)?(?:人|名|个|位)?$"
+# A month without a day (`2025.8`, `2025年8月`, `2025-08`, `202508`): the first of the month.
+_MONTH_RE = r"^(?P<y>[0-9]{4})(?:[\t ]*[-/.年][\t ]*(?P<m>[0-9]{1,2})[\t ]*月?|(?P<mm>[0-9]{2}))$"
+# A date without separators (`20250815`).
+_COMPACT_RE = r"^(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})$"
 TIMESTAMP = pa.timestamp("us")
 _NULL = pa.scalar(None, STRING)
 
@@ -73,6 +77,7 @@ class Parsed:
     values: pa.Array  # typed; null where missing or unparseable
     invalid: np.ndarray  # bool mask: present but not parseable
     rule: str | None = None  # the rule an invalid cell breaks
+    month_only: np.ndarray | None = None  # dates: cells that gave a month only (`2025.8`)
 
 
 def _present(text: pa.Array) -> np.ndarray:
@@ -85,8 +90,17 @@ def _mask(condition: pa.Array) -> np.ndarray:
 
 
 def _parse_dates_by_regex(s: pd.Series) -> pd.Series:
-    """The reference parser: Python's re (Unicode digits and spaces) and pandas."""
+    """The reference parser: Python's re (Unicode digits and spaces) and pandas. A full date,
+    else a compact one (`20250815`), else a month (`2025.8`: its first day)."""
     parts = s.str.extract(_DATE_RE)
+    compact = s.str.extract(_COMPACT_RE.replace("[0-9]", r"\d"))
+    month = s.str.extract(_MONTH_RE.replace("[0-9]", r"\d").replace(r"[\t ]", r"\s"))
+    for column in ("y", "m", "d"):
+        parts[column] = parts[column].fillna(compact[column])
+    parts["y"] = parts["y"].fillna(month["y"])
+    month_day = month["m"].where(month["m"].notna() & (month["m"] != ""), month["mm"])
+    parts["d"] = parts["d"].where(parts["m"].notna() | month_day.isna(), "1")
+    parts["m"] = parts["m"].fillna(month_day)
     iso = parts["y"] + "-" + parts["m"].str.zfill(2) + "-" + parts["d"].str.zfill(2)
     # format= makes 2025-02-30 and 2025-13-45 fail instead of rolling over.
     return pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce").astype("datetime64[us]")
@@ -103,13 +117,54 @@ _DATE_RE_ASCII = (
 _DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
 
-def parse_dates(text: pa.Array) -> Parsed:
+def _ymd(text: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Year, month, day of every cell that is a full date, a compact one (`20250815`) or a
+    month (`2025.8`, day 1); which matched; and which were a month only."""
     parts = pc.extract_regex(text, _DATE_RE_ASCII)
     matched = parts.is_valid().to_numpy(zero_copy_only=False)
     y, m, d = (
         pc.cast(pc.fill_null(pc.struct_field(parts, name), "1"), pa.int64()).to_numpy()
         for name in ("y", "m", "d")
     )
+    month_only = np.zeros(len(text), dtype=bool)
+    rest = _present(text) & ~matched
+    if rest.any():
+        others = text.filter(pa.array(rest))
+        compact = pc.extract_regex(others, _COMPACT_RE)
+        month = pc.extract_regex(others, _MONTH_RE)
+        where = np.flatnonzero(rest)
+        c_ok = compact.is_valid().to_numpy(zero_copy_only=False)
+        m_ok = month.is_valid().to_numpy(zero_copy_only=False) & ~c_ok
+        y, m, d = y.copy(), m.copy(), d.copy()
+        for parts, ok, names in (
+            (compact, c_ok, ("y", "m", "d")),
+            (month, m_ok, ("y", "m", None)),
+        ):
+            if not ok.any():
+                continue
+            year = pc.cast(pc.fill_null(pc.struct_field(parts, "y"), "1"), pa.int64()).to_numpy()
+            if names[2] is None:
+                mon = pc.coalesce(
+                    pc.if_else(
+                        pc.equal(pc.struct_field(parts, "m"), ""),
+                        pa.scalar(None, STRING),
+                        pc.struct_field(parts, "m"),
+                    ),
+                    pc.struct_field(parts, "mm"),
+                )
+                mon = pc.cast(pc.fill_null(mon, "0"), pa.int64()).to_numpy()
+                day = np.ones(len(year), dtype=np.int64)
+            else:
+                mon = pc.cast(pc.fill_null(pc.struct_field(parts, "m"), "0"), pa.int64()).to_numpy()
+                day = pc.cast(pc.fill_null(pc.struct_field(parts, "d"), "0"), pa.int64()).to_numpy()
+            y[where[ok]], m[where[ok]], d[where[ok]] = year[ok], mon[ok], day[ok]
+            matched[where[ok]] = True
+        month_only[where[m_ok]] = True
+    return y, m, d, matched, month_only
+
+
+def parse_dates(text: pa.Array) -> Parsed:
+    y, m, d, matched, month_only = _ymd(text)
     month = np.clip(m, 1, 12)
     leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
     last_day = _DAYS_IN_MONTH[month - 1] + (leap & (month == 2))
@@ -125,7 +180,12 @@ def parse_dates(text: pa.Array) -> Parsed:
         others = pd.Series(text.filter(pa.array(rest)).to_pylist(), dtype="string")
         values[rest] = _parse_dates_by_regex(others).to_numpy()
     missing = np.isnat(values)
-    return Parsed(pa.array(values, type=TIMESTAMP, mask=missing), present & missing, "invalid_date")
+    return Parsed(
+        pa.array(values, type=TIMESTAMP, mask=missing),
+        present & missing,
+        "invalid_date",
+        month_only & ~missing,
+    )
 
 
 def parse_amounts(text: pa.Array) -> Parsed:
@@ -136,7 +196,8 @@ def parse_amounts(text: pa.Array) -> Parsed:
 
 def parse_counts(text: pa.Array) -> Parsed:
     ok = _mask(pc.match_substring_regex(text, _COUNT_RE))
-    numbers = pc.cast(pc.if_else(pa.array(ok), text, _NULL), pa.float64())
+    digits = pc.replace_substring_regex(pc.if_else(pa.array(ok), text, _NULL), "[人名个位]$", "")
+    numbers = pc.cast(digits, pa.float64())
     ok &= _mask(pc.less_equal(pc.abs(numbers), MAX_COUNT))
     counts = pc.cast(
         pc.round(pc.if_else(pa.array(ok), numbers, pa.scalar(None, pa.float64()))), pa.int64()
@@ -219,8 +280,11 @@ def parse_column(column: Column, text: pa.Array) -> Parsed:
     return Parsed(pc.if_else(pa.array(too_long), _NULL, text), too_long, "too_long")
 
 
-def coerce(dataset: Dataset, text: pa.Table) -> tuple[pa.Table, dict[str, Parsed]]:
-    """The typed table for every column of the dataset (absent columns all missing)."""
+def coerce(
+    dataset: Dataset, text: pa.Table, factors: dict[str, np.ndarray] | None = None
+) -> tuple[pa.Table, dict[str, Parsed]]:
+    """The typed table for every column of the dataset (absent columns all missing); amounts
+    given in 亿元 or 元 brought to 万元 by each row's factor."""
     typed: dict[str, pa.Array] = {}
     parsed: dict[str, Parsed] = {}
     empty = pa.nulls(text.num_rows, type=STRING)
@@ -229,6 +293,9 @@ def coerce(dataset: Dataset, text: pa.Table) -> tuple[pa.Table, dict[str, Parsed
             text.column(column.key).combine_chunks() if column.key in text.column_names else empty
         )
         result = parse_column(column, source)
+        if factors and column.key in factors:
+            # Rounded to 6 decimals: 8.65 亿元 is 86500 万元, not 86500.00000000001.
+            result.values = pc.round(pc.multiply(result.values, pa.array(factors[column.key])), 6)
         typed[column.key] = result.values
         parsed[column.key] = result
     return pa.table(typed), parsed

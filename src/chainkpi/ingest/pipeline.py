@@ -37,11 +37,12 @@ import pyarrow as pa
 from chainkpi.errors import UsageError
 from chainkpi.ingest import privacy, validate, worker
 from chainkpi.ingest.coerce import coerce
+from chainkpi.ingest.keys import derive_keys
 from chainkpi.ingest.rawstore import RawStore
-from chainkpi.ingest.readers import SUPPORTED_SUFFIXES, UnreadableFile, read_grid
+from chainkpi.ingest.readers import SUPPORTED_SUFFIXES, UnreadableFile, read_sheets, unsupported
 from chainkpi.ingest.rules import message
 from chainkpi.ingest.schema import DATASETS, Dataset, dataset_for_filename
-from chainkpi.ingest.table import LedgerTable, MissingColumns, build_table
+from chainkpi.ingest.table import BadUnit, LedgerTable, MissingColumns, build_table, describe
 from chainkpi.settings import Workspace
 
 MAX_REPORTED_VALUE = 200
@@ -66,6 +67,9 @@ class FileReport:
     unknown_columns: list[str] = field(default_factory=list)
     header_row: int | None = None
     load_id: int | None = None
+    # How the file was read (real_ledgers.md rule 9): sheets, header rows, columns and their
+    # source headers and units, rows skipped by kind, chains not from a column, derived keys.
+    interpretation: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {
@@ -75,13 +79,19 @@ class FileReport:
             "status": self.status,
             "rows_read": self.rows_read,
             "rows_loaded": self.rows_loaded,
-            "rows_rejected": len({r["row"] for r in self.rejected_rows}),
+            "rows_rejected": rejected_row_count(self.rejected_rows),
             "errors": self.errors,
             "rejected_rows": self.rejected_rows,
             "warnings": self.warnings,
             "unknown_columns": self.unknown_columns,
             "header_row": self.header_row,
+            "interpretation": self.interpretation,
         }
+
+
+def rejected_row_count(rejections: list[dict]) -> int:
+    """Rows rejected (a row of a workbook is its sheet and number)."""
+    return len({(r.get("sheet"), r["row"]) for r in rejections})
 
 
 @dataclass
@@ -119,6 +129,8 @@ def _short(value: object) -> str | None:
 
 
 def _cell(table: LedgerTable, dataset: Dataset, position: int, column: str) -> str | None:
+    if column == dataset.id_column and table.derive_keys is not None:
+        return _short(table.derived_ids[position].as_py())
     if column not in table.text.column_names:
         return None
     value = table.text.column(column)[position].as_py()
@@ -127,15 +139,33 @@ def _cell(table: LedgerTable, dataset: Dataset, position: int, column: str) -> s
     return _short(value)
 
 
-def _parse(dataset: Dataset, table: LedgerTable) -> tuple[pa.Table, dict, set]:
-    """The typed table GX sees (personal columns masked) and the cells that did not parse."""
-    typed, parsed = coerce(dataset, table.text)
+def _parse(dataset: Dataset, table: LedgerTable, secret: bytes) -> tuple[pa.Table, dict, set]:
+    """The typed table GX sees (personal columns masked) and the cells that did not parse;
+    keys derived where the file has no ID column."""
+    typed, parsed = coerce(dataset, table.text, table.factors)
     failures: dict[tuple[int, str, str], None] = {}
     unparsed: set[tuple[int, str]] = set()
     for key, result in parsed.items():
         for position in np.flatnonzero(result.invalid):
             failures[(int(position), key, result.rule)] = None
             unparsed.add((int(position), key))
+        if result.month_only is not None and result.month_only.any():
+            first = int(np.flatnonzero(result.month_only)[0])
+            table.warnings.append(
+                {
+                    "row": int(table.row_numbers[first]),
+                    "column": key,
+                    "value": _short(table.text.column(key)[first].as_py()),
+                    "rule": "month_only_date",
+                    "sheet": table.sheet_of(first),
+                    "count": int(result.month_only.sum()),
+                }
+            )
+    if table.derive_keys is not None:
+        ids = derive_keys(dataset, typed, table.derive_keys, secret)
+        table.derived_ids = ids
+        index = typed.column_names.index(dataset.id_column)
+        typed = typed.set_column(index, dataset.id_column, ids)
     # GX sees personal columns masked: its results cannot carry a clear value.
     for column in dataset.columns:
         if column.personal:
@@ -158,6 +188,7 @@ def _rejections(
         # A cell that did not parse is reported once, for not parsing.
         if (failure.position, failure.column) not in unparsed:
             failures[(failure.position, failure.column, failure.rule)] = None
+    derived = table.derive_keys
     rejections = [
         {
             "row": int(table.row_numbers[position]),
@@ -165,9 +196,13 @@ def _rejections(
             "value": _cell(table, dataset, position, column),
             "rule": rule,
             "message": message(rule),
+            **({"sheet": table.sheet_of(position)} if table.sheet_index is not None else {}),
         }
         for position, column, rule in sorted(failures, key=lambda f: (f[0], f[1]))
-    ]
+        # A derived key missing: what it is derived from is missing, and reported.
+        if not (rule == "required" and column == dataset.id_column and derived is not None
+                and derived[position])
+    ]  # fmt: skip
     return rejections, sorted({position for position, _, _ in failures})
 
 
@@ -263,7 +298,9 @@ def _dataset_key(path: Path) -> str | None:
     return dataset.key if dataset else None
 
 
-def read_file(path: Path, data: bytes, sha256: str, store: RawStore) -> _ReadFile:
+def read_file(
+    path: Path, data: bytes, sha256: str, store: RawStore, secret: bytes | None = None
+) -> _ReadFile:
     dataset = dataset_for_filename(path.stem)
     report = FileReport(
         path.name, sha256, dataset.key if dataset else None, "loaded", path=str(path)
@@ -274,21 +311,21 @@ def read_file(path: Path, data: bytes, sha256: str, store: RawStore) -> _ReadFil
         return item
     try:
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            raise UnreadableFile(
-                f"不支持的文件格式 {path.suffix or '(无扩展名)'}：只接受 .xlsx 或 .csv"
-            )
+            raise unsupported(path.suffix)
         if dataset is None:
             raise UnreadableFile(
                 "无法从文件名识别数据集：文件名应以英文键开头（如 projects_2025Q3.csv）"
                 "或包含中文名（如 项目储备库）"
             )
-        item.table = build_table(read_grid(path, data), dataset)
-    except UnreadableFile as exc:
+        sheets, left_out = read_sheets(path, data)
+        item.table = build_table(sheets, dataset, path.stem, left_out)
+    except (UnreadableFile, BadUnit) as exc:
         report.errors.append(str(exc))
     except MissingColumns as exc:
         report.errors.append(f"表头缺少必填列 (missing required columns): {exc}")
     if item.table is not None:
-        item.typed, item.parse_failures, item.unparsed = _parse(dataset, item.table)
+        secret = secret if secret is not None else privacy.load_secret()
+        item.typed, item.parse_failures, item.unparsed = _parse(dataset, item.table, secret)
     return item
 
 
@@ -331,6 +368,8 @@ def load_file(
          "message": "重复的列，只读取第一列"}
         for name in table.duplicate_columns
     ]  # fmt: skip
+    report.warnings += file_warnings(dataset, table)
+    report.interpretation = {**table.interpretation, "summary_zh": describe(table, dataset)}
     typed = item.typed
     rejections, rejected_positions = _rejections(
         dataset, table, item.parse_failures, item.unparsed, item.suite_failures
@@ -349,8 +388,41 @@ def load_file(
         run_id=run_id, file_name=path.name, sha256=report.sha256, dataset=dataset,
         status="loaded", rows_read=report.rows_read, rows=rows, rejections=rejections,
         ingested_at=ingested_at, archive_path=str(archive), errors=[],
+        interpretation=report.interpretation,
     )  # fmt: skip
+    store.record_warnings(report.load_id, report.file, report.sha256, report.warnings)
     return report
+
+
+def file_warnings(dataset: Dataset, table: LedgerTable) -> list[dict]:
+    """The warnings of how a file was read: amounts assumed in 万元, month-only dates, keys
+    derived (one each, per column)."""
+    warnings = []
+    for item in table.warnings:
+        entry = {k: item[k] for k in ("row", "column", "value", "rule")}
+        entry["message"] = message(item["rule"])
+        if item.get("count"):
+            entry["message"] += f"（共 {item['count']} 个单元格）"
+        if item.get("sheet") is not None and table.sheet_index is not None:
+            entry["sheet"] = item["sheet"]
+        warnings.append(entry)
+    if table.derive_keys is not None:
+        id_header = dataset.column(dataset.id_column).header_zh
+        sources = " 或 ".join(
+            "、".join(dataset.column(c).header_zh for c in group) for group in dataset.key_from
+        )
+        how = "的加密散列（不含明文）" if dataset.key_hashed else "（去除空格和★☆※等符号）"
+        warnings.append(
+            {
+                "row": table.header_row,
+                "column": dataset.id_column,
+                "value": None,
+                "rule": "derived_key",
+                "message": f"没有「{id_header}」列：编号由{sources}生成{how}；"
+                "下月台账中同名记录将更新同一条",
+            }
+        )
+    return warnings
 
 
 def check_references(store: RawStore, reports: list[FileReport]) -> None:
@@ -451,7 +523,7 @@ def ingest(
                 send()
                 while checking:
                     load_oldest()
-            batch.append(read_file(path, data, sha256, store))
+            batch.append(read_file(path, data, sha256, store, key))
             if rows(batch) >= BATCH_ROWS:
                 send()
             while len(checking) > 1 and sum(rows(group) for group in checking) >= BATCH_ROWS:

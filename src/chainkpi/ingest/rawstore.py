@@ -147,7 +147,7 @@ class RawStore:
                     status,
                     rows_read,
                     rows_loaded,
-                    len({r["row"] for r in rejections}),
+                    len({(r.get("sheet"), r["row"]) for r in rejections}),
                     ingested_at,
                     archive_path,
                     json.dumps(errors, ensure_ascii=False),

@@ -1,8 +1,11 @@
-"""Read a handed-in file into a grid of text cells, whatever the office saved it as.
+"""Read a handed-in file into grids of text cells, whatever the office saved it as.
 
-xlsx (first sheet) through python-calamine; csv in UTF-8 (with or without BOM) or GB18030.
-Every cell comes out as text or null, column by column (Arrow arrays); the row numbers are
-the ones a person sees.
+xlsx and xls (Excel 97–2003, what WPS often saves): every sheet, through python-calamine,
+which also gives each sheet's merged ranges for both formats (openpyxl reads xlsx only and
+needs the whole workbook in memory for them; xlrd's merged cells need formatting_info and
+no longer read xlsx) and whether a sheet is visible. csv in UTF-8 (with or without BOM) or
+GB18030. Every cell comes out as text or null, column by column (Arrow arrays); the row
+numbers are the ones a person sees. Merged ranges come as they are; table.py fills them.
 
 A CSV is parsed by Arrow's reader when the result is certain to be what Python's csv module
 gives (every record one line, every line a record, all rows as wide): nearly every file an
@@ -15,7 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +26,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-SUPPORTED_SUFFIXES = (".xlsx", ".csv")
+SUPPORTED_SUFFIXES = (".xlsx", ".xls", ".csv")
+WORKBOOK_SUFFIXES = (".xlsx", ".xls")
+UNSUPPORTED_MESSAGE = (
+    "不支持的文件格式 {suffix}：只接受 .xlsx、.xls 或 .csv，请在 Excel 或 WPS 中“另存为” "
+    "Excel 工作簿 (.xlsx) 后重新报送 (unsupported format: save the file as .xlsx)"
+)
 MAX_CSV_FIELD = 64 * 1024 * 1024
 
 
@@ -73,15 +81,34 @@ class Grid:
         )
 
 
-def read_grid(path: Path, data: bytes) -> Grid:
+@dataclass
+class Sheet:
+    """One sheet of a file (a CSV is one sheet without a name): its cells and merged ranges,
+    each (first row, first column, last row, last column) as 0-based positions in the grid."""
+
+    name: str | None
+    grid: Grid
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+
+def unsupported(suffix: str) -> UnreadableFile:
+    return UnreadableFile(UNSUPPORTED_MESSAGE.format(suffix=suffix or "(无扩展名)"))
+
+
+def read_sheets(path: Path, data: bytes) -> tuple[list[Sheet], list[dict]]:
+    """The visible sheets of a workbook (a CSV's one grid), and the sheets left out, each
+    {"sheet", "reason"} (hidden, not a worksheet)."""
     suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        return _read_xlsx(data)
+    if suffix in WORKBOOK_SUFFIXES:
+        return _read_workbook(data, suffix)
     if suffix == ".csv":
-        return _read_csv(data)
-    raise UnreadableFile(
-        f"不支持的文件格式 {suffix or '(无扩展名)'}：只接受 .xlsx 或 .csv (unsupported format)"
-    )
+        return [Sheet(None, _read_csv(data))], []
+    raise unsupported(suffix)
+
+
+def read_grid(path: Path, data: bytes) -> Grid:
+    """The first sheet's grid (or the CSV's)."""
+    return read_sheets(path, data)[0][0].grid
 
 
 def _cell_text(value: object) -> str | None:
@@ -107,24 +134,46 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _read_xlsx(data: bytes) -> Grid:
-    from python_calamine import CalamineWorkbook
+def _read_workbook(data: bytes, suffix: str) -> tuple[list[Sheet], list[dict]]:
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     if not data:
         raise UnreadableFile("文件为空 (empty file)")
+    sheets: list[Sheet] = []
+    left_out: list[dict] = []
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         if not workbook.sheet_names:
             raise UnreadableFile("工作簿中没有工作表 (no sheet)")
-        sheet = workbook.get_sheet_by_index(0)
-        # skip_empty_area=False keeps row 1 at index 0, so row numbers are the sheet's own.
-        values = sheet.to_python(skip_empty_area=False)
+        for meta in workbook.sheets_metadata:
+            if meta.visible != SheetVisibleEnum.Visible:
+                left_out.append({"sheet": meta.name, "reason": "hidden"})
+                continue
+            if meta.typ != SheetTypeEnum.WorkSheet:
+                left_out.append({"sheet": meta.name, "reason": "not_a_worksheet"})
+                continue
+            sheet = workbook.get_sheet_by_name(meta.name)
+            # skip_empty_area=False keeps row 1 at index 0, so row numbers are the sheet's own.
+            values = sheet.to_python(skip_empty_area=False)
+            merges = [
+                (first[0], first[1], last[0], last[1])
+                for first, last in (sheet.merged_cell_ranges or [])
+            ]
+            sheets.append(Sheet(meta.name, _grid(values), merges))
     except UnreadableFile:
         raise
     except Exception as exc:  # calamine raises several types for broken archives
         raise UnreadableFile(
-            f"无法读取 Excel 文件 (unreadable xlsx): {type(exc).__name__}"
+            f"无法读取 Excel 文件 (unreadable {suffix.lstrip('.')}): {type(exc).__name__}"
         ) from None
+    if not sheets:
+        raise UnreadableFile("工作簿中没有可见的工作表 (no visible sheet)")
+    return sheets, left_out
+
+
+def _grid(values: list[list]) -> Grid:
+    """A sheet's cells as a grid (merged ranges reaching past the cells are clipped by
+    table.py: what they cover there is empty)."""
     width = max((len(row) for row in values), default=0)
     if any(len(row) != width for row in values):
         values = [[*row, *([""] * (width - len(row)))] for row in values]

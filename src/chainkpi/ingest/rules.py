@@ -23,6 +23,11 @@ RULES: dict[str, str] = {
     "duplicate_key": "同一文件中编号重复（所有重复行均被拒收）",
     # warnings (row kept)
     "unresolved_reference": "引用的编号不存在（已保留该行）",
+    # warnings: how a real-shaped ledger was read (real_ledgers.md)
+    "unit_assumed": "金额列未注明单位（表头和单位行均无），按万元读取，请核对",
+    "month_only_date": "日期只有年月（如 2025.8、2025年8月），按当月1日读取",
+    "derived_key": "没有编号列：编号由名称生成",
+    "duplicate_column": "重复的列，只读取第一列",
 }
 
 

@@ -43,6 +43,11 @@ class Dataset:
     name_zh: str
     columns: tuple[Column, ...]
     id_column: str
+    # Without the ID column, the key is derived from these columns (real_ledgers.md rule 7);
+    # hashed: by a keyed hash (hires: never a clear name or ID number in a key), the first
+    # group of columns that is given, else the next.
+    key_from: tuple[tuple[str, ...], ...] = ()
+    key_hashed: bool = False
     aliases: dict[str, str] = field(default_factory=dict)  # extra header spellings -> key
 
     @property
@@ -83,6 +88,7 @@ DATASETS: dict[str, Dataset] = {
                 _c("lead_id", "线索编号", refers_to="leads"),
             ),
             id_column="project_id",
+            key_from=(("project_name",),),
         ),
         Dataset(
             "chain_gaps",
@@ -98,6 +104,7 @@ DATASETS: dict[str, Dataset] = {
                 _c("closed_date", "补齐日期", DATE),
             ),
             id_column="gap_id",
+            key_from=(("chain", "link_name"),),
         ),
         Dataset(
             "leads",
@@ -115,6 +122,7 @@ DATASETS: dict[str, Dataset] = {
                 _c("expected_investment_wan", "意向投资(万元)", AMOUNT),
             ),
             id_column="lead_id",
+            key_from=(("company",),),
         ),
         Dataset(
             "talent_catalogue",
@@ -130,6 +138,7 @@ DATASETS: dict[str, Dataset] = {
                 _c("published_date", "发布日期", DATE, required=True),
             ),
             id_column="position_id",
+            key_from=(("employer", "position_title"),),
         ),
         Dataset(
             "talent_hires",
@@ -149,6 +158,8 @@ DATASETS: dict[str, Dataset] = {
                 _c("position_id", "对应岗位编号", refers_to="talent_catalogue"),
             ),
             id_column="hire_id",
+            key_from=(("id_number",), ("name", "employer", "hire_date")),
+            key_hashed=True,
         ),
         Dataset(
             "leader_projects",
@@ -162,6 +173,7 @@ DATASETS: dict[str, Dataset] = {
                 _c("approved_date", "立项日期", DATE, required=True),
             ),
             id_column="leader_project_id",
+            key_from=(("title",),),
         ),
     )
 }

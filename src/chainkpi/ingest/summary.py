@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chainkpi.ingest.pipeline import FileReport, IngestResult
+from chainkpi.ingest.pipeline import FileReport, IngestResult, rejected_row_count
 from chainkpi.ingest.rules import message
 from chainkpi.ingest.schema import DATASETS
 
@@ -15,7 +15,7 @@ def file_lines(report: FileReport) -> list[str]:
         return [f"  = {report.file}  [{name}] 已导入过（内容相同），跳过 (already ingested)"]
     if report.status == "rejected":
         return [f"  ✗ {report.file}  整个文件被拒收 (rejected): {'; '.join(report.errors)}"]
-    rejected = len({r["row"] for r in report.rejected_rows})
+    rejected = rejected_row_count(report.rejected_rows)
     line = (
         f"  ✓ {report.file}  [{name}] 读取 {report.rows_read} 行，入库 {report.rows_loaded} 行"
         f"，拒收 {rejected} 行"
@@ -23,14 +23,17 @@ def file_lines(report: FileReport) -> list[str]:
     if report.warnings:
         line += f"，警告 {len(report.warnings)} 条"
     lines = [line]
+    # How a real-shaped ledger was read (sheets, header rows, units, skipped rows, ...).
+    read_as = report.interpretation.get("summary_zh") or []
+    lines += [f"      读取方式：{text}" for text in read_as]
+    shown = len(lines)
     for item in report.rejected_rows[:SHOWN_PER_FILE]:
         value = "" if item["value"] is None else f" “{item['value']}”"
-        lines.append(f"      第 {item['row']} 行 {item['column']}{value}: {message(item['rule'])}")
+        lines.append(f"      {_where(item)} {item['column']}{value}: {message(item['rule'])}")
     for item in report.warnings[: max(0, SHOWN_PER_FILE - len(report.rejected_rows))]:
-        lines.append(
-            f"      ! 第 {item['row']} 行 {item['column']} “{item['value']}”: {item['message']}"
-        )
-    hidden = len(report.rejected_rows) + len(report.warnings) - len(lines) + 1
+        value = "" if item["value"] is None else f" “{item['value']}”"
+        lines.append(f"      ! {_where(item)} {item['column']}{value}: {item['message']}")
+    hidden = len(report.rejected_rows) + len(report.warnings) - (len(lines) - shown)
     if hidden > 0:
         lines.append(f"      …另有 {hidden} 条，详见 --report (more in the JSON report)")
     if report.unknown_columns:
@@ -40,13 +43,18 @@ def file_lines(report: FileReport) -> list[str]:
     return lines
 
 
+def _where(item: dict) -> str:
+    sheet = f"工作表「{item['sheet']}」" if item.get("sheet") else ""
+    return f"{sheet}第 {item['row']} 行"
+
+
 def total_line(result: IngestResult) -> str:
     files = result.files
     count = {
         s: sum(f.status == s for f in files) for s in ("loaded", "already_ingested", "rejected")
     }
     rows_loaded = sum(f.rows_loaded for f in files)
-    rows_rejected = sum(len({r["row"] for r in f.rejected_rows}) for f in files)
+    rows_rejected = sum(rejected_row_count(f.rejected_rows) for f in files)
     warnings = sum(len(f.warnings) for f in files)
     return (
         f"合计 {len(files)} 个文件：入库 {count['loaded']}，已导入过 {count['already_ingested']}，"
