@@ -6,7 +6,7 @@
   a ledger may use for a code (`在建` → started). `match` is `exact` (after NFKC, case-folded)
   or `prefix` (a value that starts with the synonym: `国家级领军人才项目` → national). The
   list `bool` holds the yes/no words (`true` / `false`), `chain` the chains' aliases.
-- Header synonyms: `seeds/header_synonyms.csv` (dataset, column, synonym): more headers a
+- Header synonyms: `seeds/header_synonyms.csv` (dataset, column_key, synonym): more headers a
   column is recognised by; dataset `all` means every dataset that has the column.
 
 An analyst adds a synonym by adding a line to one of these files; the next `kpi ingest`
@@ -140,7 +140,7 @@ def load(dataset_columns: dict[str, set[str]]) -> Vocabulary:
 
     headers: dict[str, dict[str, str]] = {dataset: {} for dataset in dataset_columns}
     for line, row in enumerate(_rows("header_synonyms"), start=2):
-        dataset, column, synonym = row["dataset"], row["column"], row["synonym"]
+        dataset, column, synonym = row["dataset"], row["column_key"], row["synonym"]
         targets = list(dataset_columns) if dataset == "all" else [dataset]
         if dataset != "all" and dataset not in dataset_columns:
             raise _bad("header_synonyms", line, f"未知的数据集 {dataset}")
