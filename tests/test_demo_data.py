@@ -1,8 +1,9 @@
 """The demo-ledger generator: deterministic, all six datasets, real office formats.
 
-The tests read the files back with a small reader of their own that follows inputs.md (not
-the ingest's), so the generator is checked against the contract itself: every row is valid
-except exactly the planted bad rows.
+The tests read the files back with a small reader of their own that follows inputs.md and
+real_ledgers.md (not the ingest's), so the generator is checked against the contract itself:
+every row is valid except exactly the planted bad rows. The reader takes the vocabulary
+(header and value synonyms) from the seed files themselves, as an analyst would edit them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from chainkpi.demo import generate, generate_detailed, id_check_digit
 from chainkpi.ingest.schema import (
@@ -34,10 +35,55 @@ from chainkpi.ingest.schema import (
 )
 
 AS_OF = date(2026, 11, 25)
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?: \d{1,2}:\d{2}:\d{2})?$")
+# A month without a day: 2025.8, 2025年8月, 2025-08, 202508 (the first of the month).
+_MONTH = re.compile(r"^(\d{4})(?:[-/.年](\d{1,2})月?|(\d{2}))$")
 _AMOUNT = re.compile(r"^-?\d[\d,]*(?:\.\d+)?$")
-_BOOLS = {"是", "否", "y", "n", "yes", "no", "true", "false", "1", "0"}
 _CHAINS = {a.lower(): code for code, aliases in CHAINS.items() for a in (code, *aliases)}
+# Chain names as they appear inside a sheet name, title or file name (not the codes).
+_CHAIN_WORDS = {a: code for a, code in _CHAINS.items() if not a.isascii()}
+_UNIT = re.compile(r"[(\[【]\s*(亿元|万元|元|万美元|美元|港元)\s*[)\]】]$")
+_UNIT_ROW = re.compile(r"单位\s*[:：]\s*(亿元|万元|元)")
+_FACTORS = {"亿元": 10000.0, "万元": 1.0, "元": 0.0001}
+_MARKS = "★☆※"
+_SUBTOTAL = ("合计", "小计", "总计", "其中")
+_NOTES = (
+    "注",
+    "说明",
+    "备注：",
+    "填报人",
+    "填表人",
+    "审核人",
+    "负责人",
+    "联系人",
+    "填报单位",
+    "填报日期",
+    "制表",
+)
+_SECTION = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）])")
+HEADER_ROWS = 15
+
+
+def _seed(name: str) -> list[dict[str, str]]:
+    with (SEEDS / f"{name}.csv").open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().casefold()
+
+
+_VALUE_SYNONYMS: dict[tuple[str, str], dict[str, str]] = {}
+for _row in _seed("value_synonyms"):
+    _VALUE_SYNONYMS.setdefault((_row["code_list"], _row["match"] or "exact"), {})[
+        _fold(_row["synonym"])
+    ] = _row["code"]
+_BOOLS = {
+    **{w: "true" for w in ("是", "y", "yes", "true", "1")},
+    **{w: "false" for w in ("否", "n", "no", "false", "0")},
+    **_VALUE_SYNONYMS.get(("bool", "exact"), {}),
+}
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +93,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="module")
-def ledgers(demo) -> dict[str, tuple[Dataset, list[tuple[int, dict[str, object]]]]]:
+def ledgers(demo) -> dict[str, tuple[Dataset, list[tuple[tuple, dict[str, object]]]]]:
     out, _ = demo
     return {p.name: _read(p) for p in sorted(out.iterdir())}
 
@@ -57,39 +103,165 @@ def ledgers(demo) -> dict[str, tuple[Dataset, list[tuple[int, dict[str, object]]
 
 def _norm(value: object) -> object:
     if isinstance(value, str):
-        value = unicodedata.normalize("NFKC", value).strip()
+        value = unicodedata.normalize("NFKC", value).strip().lstrip(_MARKS).strip()
         return None if value in MISSING_TOKENS else value
     return None if value is None else value
 
 
-def _raw_rows(path: Path) -> list[list[object]]:
-    if path.suffix == ".xlsx":
-        return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+def _label(cell: object) -> tuple[str, str | None]:
+    """A header cell as compared (NFKC, no white space, no unit in brackets) and its unit."""
+    text = "".join(unicodedata.normalize("NFKC", str(cell or "")).split()).casefold()
+    unit = _UNIT.search(text)
+    return (text[: unit.start()], unit.group(1)) if unit else (text, None)
+
+
+def _names(dataset: Dataset) -> dict[str, str]:
+    """Every header a column is recognised by -> its key: key, Chinese header, synonyms."""
+    names = {}
+    for column in dataset.columns:
+        names[_label(column.key)[0]] = column.key
+        names[_label(column.header_zh)[0]] = column.key
+    keys = {c.key for c in dataset.columns}
+    for row in _seed("header_synonyms"):
+        if row["dataset"] in ("all", dataset.key) and row["column_key"] in keys:
+            names[_label(row["synonym"])[0]] = row["column_key"]
+    return names
+
+
+def _sheets(path: Path) -> list[tuple[str | None, list[list[object]], list]]:
+    """(sheet name, rows, merged ranges) of every visible sheet, merged cells spread over
+    what they cover; a CSV is one sheet without a name or merges."""
+    if path.suffix in (".xlsx", ".xls"):
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheets = []
+        for i, meta in enumerate(workbook.sheets_metadata):
+            if meta.visible != SheetVisibleEnum.Visible:
+                continue
+            sheet = workbook.get_sheet_by_index(i)
+            rows = [list(r) for r in sheet.to_python(skip_empty_area=False)]
+            merges = sheet.merged_cell_ranges or []
+            sheets.append((meta.name, _spread(rows, merges), merges))
+        return sheets
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("gb18030")
-    return list(csv.reader(text.splitlines()))
+    return [(None, list(csv.reader(text.splitlines())), [])]
 
 
-def _read(path: Path) -> tuple[Dataset, list[tuple[int, dict[str, object]]]]:
-    """Dataset, and (row number as a person sees it, {key: normalised cell}) per data row."""
+def _spread(rows: list[list[object]], merges) -> list[list[object]]:
+    for (r1, c1), (r2, c2) in merges:
+        while len(rows) <= r2:
+            rows.append([])
+        for r in range(r1, r2 + 1):
+            rows[r] += [""] * (c2 + 1 - len(rows[r]))
+            for c in range(c1, c2 + 1):
+                rows[r][c] = rows[r1][c1]
+    return rows
+
+
+def _header(rows: list[list[object]], merges: list, dataset: Dataset) -> tuple[int, int] | None:
+    """First and last row of the header: the first of the first 15 rows that names every
+    required column (but the key and the chain, which may come from elsewhere), down to
+    the bottom of the header cells merged down from it."""
+    names = _names(dataset)
+    need = {k for k in dataset.required if k not in (dataset.id_column, "chain")}
+    for i, row in enumerate(rows[:HEADER_ROWS]):
+        if need <= {names.get(_label(c)[0]) for c in row}:
+            return i, max([i] + [r2 for (r1, _), (r2, _) in merges if r1 == i])
+    return None
+
+
+def _chain_named(text: str) -> str | None:
+    found = {code for word, code in _CHAIN_WORDS.items() if word in text}
+    return found.pop() if len(found) == 1 else None
+
+
+def _kind(row: list[object]) -> str:
+    """data, or the kind of row that is not a record (real_ledgers.md rule 5)."""
+    cells = [str(_norm(c)) if _norm(c) is not None else "" for c in row]
+    filled = [i for i, c in enumerate(cells) if c]
+    if not filled:
+        return "empty"
+    first = cells[filled[0]]
+    if first.startswith(_SUBTOTAL):
+        return "subtotal"
+    if first.startswith(_NOTES):
+        return "note"
+    if filled[-1] <= 1 and _SECTION.match(first):
+        return "section"
+    return "data"
+
+
+def _derived_key(dataset: str, record: dict[str, object]) -> str | None:
+    parts = {
+        "projects": ("project_name",),
+        "leader_projects": ("title",),
+        "leads": ("company",),
+        "chain_gaps": ("chain", "link_name"),
+        "talent_catalogue": ("employer", "position_title"),
+    }[dataset]
+    if any(record.get(p) is None for p in parts):
+        return None
+    text = "|".join(unicodedata.normalize("NFKC", str(record[p])) for p in parts)
+    return "".join(ch for ch in text if not ch.isspace() and ch not in _MARKS)
+
+
+def _read(path: Path) -> tuple[Dataset, list[tuple[tuple, dict[str, object]]]]:
+    """Dataset, and ((sheet, row number as a person sees it), {key: normalised cell}) per
+    record: amounts in 万元, the chain filled in from the sheet, a title, the file name or a
+    section when there is no chain column, and the key derived when there is no ID column."""
     dataset = dataset_for_filename(path.stem)
     assert dataset is not None, path.name
-    names = {}
-    for column in dataset.columns:
-        names[unicodedata.normalize("NFKC", column.header_zh)] = column.key
-        names[column.key] = column.key
-    rows = _raw_rows(path)
-    headers = [[names.get(str(_norm(c))) for c in row] for row in rows[:10]]
-    # The header is the first of the first 10 rows that holds every required column.
-    h = next((i for i, keys in enumerate(headers) if set(dataset.required) <= set(keys)), None)
-    assert h is not None, f"{path.name}: no header row with every required column"
-    keys = headers[h]
+    names = _names(dataset)
     records = []
-    for i, row in enumerate(rows[h + 1 :], start=h + 2):
-        records.append((i, {k: _norm(v) for k, v in zip(keys, row, strict=False) if k}))
+    read = 0
+    for sheet, rows, merges in _sheets(path):
+        found = _header(rows, merges, dataset)
+        if found is None:
+            continue  # a sheet without a header: instructions, an empty Sheet2
+        read += 1
+        # Each column is named by its bottom header cell (merged cells are spread already).
+        h, bottom = found
+        keys, factors = {}, {}
+        units = [m.group(1) for row in rows[:h] for c in row if (m := _UNIT_ROW.search(str(c)))]
+        for c, cell in enumerate(rows[bottom]):
+            label, unit = _label(cell)
+            if label in names:
+                keys[c] = names[label]
+                if dataset.column(keys[c]).type == AMOUNT:
+                    factors[c] = _FACTORS[unit or (units[0] if units else "万元")]
+        chain = None
+        if "chain" not in keys.values():
+            above = " ".join(str(c) for row in rows[:h] for c in row if c)
+            chain = next(
+                (x for x in (_chain_named(t) for t in (sheet or "", above, path.stem)) if x), None
+            )
+        for i, row in enumerate(rows[bottom + 1 :], start=bottom + 2):
+            kind = _kind(row)
+            if kind == "section":
+                chain = _chain_named(str(row[0])) or chain
+            if kind != "data":
+                continue
+            record = {}
+            for c, value in enumerate(row):
+                if c not in keys:
+                    continue
+                value = _norm(value)
+                if value is not None and factors.get(c, 1.0) != 1.0:
+                    text = str(value).replace(",", "")
+                    if _AMOUNT.match(text):
+                        value = round(float(text) * factors[c], 2)
+                record[keys[c]] = value
+            if all(v is None for v in record.values()):
+                continue
+            if "chain" not in keys.values() and chain:
+                record["chain"] = chain
+            if dataset.id_column not in keys.values():
+                record[dataset.id_column] = _derived_key(dataset.key, record)
+            records.append(((sheet, i), record))
+    assert read, f"{path.name}: no sheet with a header holding every required column"
     return dataset, records
 
 
@@ -99,9 +271,12 @@ def _date(value: object) -> date | None:
     if isinstance(value, date):
         return value
     match = _DATE.match(str(value))
-    if not match:
+    if match:
+        return date(*map(int, match.groups()))
+    month = _MONTH.match(str(value))
+    if not month:
         raise ValueError(value)
-    return date(*map(int, match.groups()))
+    return date(int(month.group(1)), int(month.group(2) or month.group(3)), 1)
 
 
 def _problems(dataset: Dataset, row: dict[str, object]) -> list[str]:
@@ -135,20 +310,31 @@ def _parse(kind: str, code_list: str | None, value: object) -> object:
         if float(text) != int(float(text)) or int(float(text)) < 1:
             raise ValueError(value)
         return int(float(text))
-    if kind == BOOL and text.lower() not in _BOOLS:
+    if kind == BOOL and _fold(text) not in _BOOLS:
         raise ValueError(value)
     if kind == CHAIN:
-        return _CHAINS[text.lower()] if text.lower() in _CHAINS else _fail(value)
-    if kind == ENUM:
-        for code, labels in CODE_LISTS[code_list or ""].items():
-            if text in labels:
-                return code
+        for word in (text, text.removesuffix("产业链")):
+            if word.lower() in _CHAINS:
+                return _CHAINS[word.lower()]
         raise ValueError(value)
+    if kind == ENUM:
+        return _code(code_list or "", text)
     return text
 
 
-def _fail(value: object) -> object:
-    raise ValueError(value)
+def _code(code_list: str, text: str) -> str:
+    """The code of an enumeration cell: label, English word, or a synonym of the seeds; a
+    value ending in 项目 or 产业链 also without it."""
+    for word in (text, text.removesuffix("项目"), text.removesuffix("产业链")):
+        for code, labels in CODE_LISTS[code_list].items():
+            if word in labels:
+                return code
+        if (found := _VALUE_SYNONYMS.get((code_list, "exact"), {}).get(_fold(word))) is not None:
+            return found
+        for prefix, code in _VALUE_SYNONYMS.get((code_list, "prefix"), {}).items():
+            if _fold(word).startswith(prefix):
+                return code
+    raise ValueError(text)
 
 
 def _row_rules(dataset: str, row: dict[str, object]) -> list[str]:
@@ -173,10 +359,14 @@ def _row_rules(dataset: str, row: dict[str, object]) -> list[str]:
     return problems
 
 
-def _rejected(name: str, dataset: Dataset, records) -> set[tuple[str, int]]:
+def _rejected(name: str, dataset: Dataset, records) -> set[tuple[str, str | None, int]]:
+    """(file, sheet, row) of every record inputs.md rejects; a key twice in one file (in
+    any of its sheets) rejects every row holding it."""
     keys = Counter(r.get(dataset.id_column) for _, r in records)
     return {
-        (name, n) for n, r in records if _problems(dataset, r) or keys[r.get(dataset.id_column)] > 1
+        (name, sheet, n)
+        for (sheet, n), r in records
+        if _problems(dataset, r) or keys[r.get(dataset.id_column)] > 1
     }
 
 
@@ -207,12 +397,12 @@ def test_every_dataset_is_present_and_told_by_the_file_name(demo) -> None:
 
 def test_an_xlsx_has_a_title_row_above_the_chinese_header(demo) -> None:
     out, _ = demo
-    path = next(out.glob("南澳区新能源产业链项目储备库*.xlsx"))
+    path = next(out.glob("南澳区新能源产业链缺口清单*.xlsx"))
     sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
     rows = [list(r) for r in sheet.iter_rows(min_row=1, max_row=10, values_only=True)]
-    assert str(rows[0][0]).startswith("南澳区新能源产业链项目储备库")
-    header = next(r for r in rows if "项目编号" in r)
-    assert {"项目名称", "所属产业链", "计划总投资（万元）", "项目阶段", "签约日期"} <= set(header)
+    assert str(rows[0][0]).startswith("南澳区新能源产业链缺口清单")
+    header = next(r for r in rows if "缺口编号" in r)
+    assert {"所属产业链", "链条环节", "缺失环节", "识别日期", "状态"} <= set(header)
     data = rows[rows.index(header) + 1 :]
     assert any(isinstance(v, datetime) for r in data for v in r), "dates as Excel date cells"
 
@@ -239,7 +429,11 @@ def test_formats_are_mixed_as_offices_type_them(ledgers, demo) -> None:
     assert any(re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", c) for c in cells)
     raw = "".join(p.read_bytes().decode("utf-8", "replace") for p in out.glob("*.csv"))
     assert "２０２" in raw or any(
-        "２０２" in str(v) for p in out.glob("*.xlsx") for r in _raw_rows(p) for v in r
+        "２０２" in str(v)
+        for p in out.glob("*.xls*")
+        for _, rows, _ in _sheets(p)
+        for r in rows
+        for v in r
     )
 
 
@@ -248,7 +442,7 @@ def test_every_row_is_valid_except_the_planted_bad_rows(ledgers, demo) -> None:
     rejected = set()
     for name, (dataset, records) in ledgers.items():
         rejected |= _rejected(name, dataset, records)
-    assert rejected == {(p.file, p.row) for p in result.planted}
+    assert rejected == {(p.file, p.sheet, p.row) for p in result.planted}
     assert 8 <= len(result.planted) <= 12
 
 

@@ -7,6 +7,12 @@ spellings vary the way typed ledgers do (chain aliases, English enumeration word
 `1,200`, full-width digits, `-`/`无`/`/` for missing). Projects are handed in twice per
 office (an earlier and a later snapshot) so the same key arrives again with an advanced stage.
 
+Some files come in the real shapes of real_ledgers.md, laid out by demo_shapes.py: the
+新能源 office's monthly project ledger as a WPS `.xls` without an ID column (two months, the
+key is the project name), the talent office's catalogue workbook with one sheet per chain
+(新能源, 新材料), the leading-talent project list with chain cells merged down, and one
+year's lead list as GB18030 CSV in 亿元. The rest, most of the rows, keep the clean shape.
+
 A few deliberately bad rows (`BAD_ROWS`) and unresolved references (`UNRESOLVED_REFERENCES`)
 are planted so the ingest's rejection and warning paths show; every file as a whole is usable.
 
@@ -27,6 +33,8 @@ from pathlib import Path
 
 import xlsxwriter
 
+from chainkpi import demo_shapes
+from chainkpi.demo_shapes import CONTACTS, OWNER_CONTACTS, PREPARERS
 from chainkpi.ingest.schema import (
     AMOUNT,
     BOOL,
@@ -44,17 +52,22 @@ from chainkpi.ingest.schema import (
 DISTRICT = "南澳区"
 FIRST_YEAR = 2024
 CHAIN_CODES = ("NE", "SEMI", "EQUIP", "MAT")
+# The office whose project ledger is a monthly WPS .xls without an ID column (the key is
+# the project name): its converted leads carry no 转化项目编号, having no number to give.
+BY_NAME_OFFICE = "NE"
+# The chains whose talent catalogues come as one workbook, a sheet per chain.
+CATALOGUE_BY_CHAIN = ("NE", "MAT")
 
 # (dataset, office chain or None for a district-wide file, rule broken). One row each, except
 # the duplicate key, which is two rows. The count does not grow with --scale: the point is to
 # show the rejection path, not to drown it.
 BAD_ROWS: tuple[tuple[str, str | None, str], ...] = (
-    ("projects", "NE", "negative amount: 计划总投资（万元） = -500"),
+    ("projects", "NE", "negative amount: 总投资 = -0.05 (亿元, i.e. -500 万元)"),
     ("projects", "SEMI", "required value missing: 投资主体 empty"),
     ("projects", "SEMI", "stage 签约 without 签约日期"),
     ("projects", "EQUIP", "unparseable date: signed_date = 2025-13-45"),
     ("projects", "EQUIP", "dates out of order: started_date before signed_date"),
-    ("projects", "MAT", "value not in enumeration: 项目阶段 = 在建"),
+    ("projects", "MAT", "value not in enumeration: 项目阶段 = 推进中"),
     ("chain_gaps", "NE", "status 已补 without 补齐日期"),
     ("leads", None, "same lead_id twice in one file (both rows)"),
     ("leads", None, "converted_date before first_contact_date"),
@@ -423,20 +436,30 @@ def _project_events(rng: random.Random, created: date) -> list[tuple[str, date]]
     return events
 
 
+def _project_name(rng: random.Random, chain: str, brand: str) -> str:
+    return f"{brand}{rng.choice(_PRODUCTS[chain])}{rng.choice(_PROJECT_SUFFIXES)}"
+
+
 def _make_projects(ctx: _Ctx, chain: str) -> list[_Project]:
     rng = ctx.rng(f"projects:{chain}")
     projects: list[_Project] = []
+    names: set[str] = set()
     for year in ctx.years:
         created = sorted(ctx.day_in(rng, year) for _ in range(ctx.count(25, year)))
         for seq, day in enumerate(created, start=1):
             brand = _brand(rng)
             origin = rng.choice(_CITIES) if rng.random() < 0.93 else None
+            name = _project_name(rng, chain, brand)
+            # Names are unique within a chain: a ledger without IDs is keyed by them.
+            while name in names:
+                name = _project_name(rng, chain, _brand(rng))
+            names.add(name)
             projects.append(
                 _Project(
                     project_id=f"XM-{chain}-{year}-{seq:04d}",
                     chain=chain,
                     created=day,
-                    name=f"{brand}{rng.choice(_PRODUCTS[chain])}{rng.choice(_PROJECT_SUFFIXES)}",
+                    name=name,
                     project_type=str(
                         _pick(rng, {"build": 15, "extend": 25, "fill": 30, "strengthen": 30})
                     ),
@@ -554,7 +577,8 @@ def _make_leads(ctx: _Ctx, projects: list[_Project]) -> dict[int, list[dict[str,
                 "first_contact_date": first,
                 "status": "converted",
                 "converted_date": project.created,
-                "project_id": project.project_id,
+                # An office that keys its projects by name has no number for the lead to cite.
+                "project_id": None if project.chain == BY_NAME_OFFICE else project.project_id,
                 "expected_investment_wan": float(
                     round(project.planned * rng.uniform(0.7, 1.3) / 100) * 100 or 100
                 ),
@@ -931,6 +955,7 @@ class _Plan:
     records: list[dict[str, object]]
     year: int = 0  # the year a district-wide ledger covers
     bad: dict[int, str] = field(default_factory=dict)  # id(record) -> rule, for the report
+    shape: str | None = None  # a real shape of demo_shapes.py (SHAPES); None: the clean shape
 
 
 @dataclass(frozen=True)
@@ -939,6 +964,7 @@ class WrittenFile:
     dataset: str
     format: str
     rows: int
+    shape: str | None = None  # the real shape it is laid out in (SHAPES), None: clean
 
 
 @dataclass(frozen=True)
@@ -946,12 +972,16 @@ class PlantedRow:
     file: str
     row: int  # as a person sees it: spreadsheet row or CSV line
     rule: str
+    sheet: str | None = None  # the worksheet, in a workbook (xlsx, xls); None in a CSV
 
 
 @dataclass(frozen=True)
 class DemoResult:
     files: list[WrittenFile]
     planted: list[PlantedRow]
+    # (name, phone) of the people named in footers and owners' contact columns, as written:
+    # personal data outside any contract column (a subset of demo_shapes.CONTACTS).
+    contacts: tuple[tuple[str, str], ...] = ()
 
 
 def _headers(plan: _Plan) -> tuple[list[str], list[Column | None]]:
@@ -1055,17 +1085,66 @@ def _write_xlsx(path: Path, plan: _Plan, header: list[str], rows: list[list[obje
     workbook.close()
 
 
-def _write(out_dir: Path, plan: _Plan, seed: int) -> tuple[WrittenFile, list[PlantedRow]]:
+def _write(
+    out_dir: Path, plan: _Plan, seed: int
+) -> tuple[WrittenFile, list[PlantedRow], set[tuple[str, str]]]:
     path = out_dir / plan.name
+    if plan.shape:
+        return _write_shaped(path, plan, seed)
     header, rows = _cells(plan, seed)
     (_write_xlsx if plan.style.kind == "xlsx" else _write_csv)(path, plan, header, rows)
     first = _header_row(plan) + 1
+    sheet = DATASETS[plan.dataset].name_zh if plan.style.kind == "xlsx" else None
     planted = [
-        PlantedRow(plan.name, first + i, plan.bad[id(record)])
+        PlantedRow(plan.name, first + i, plan.bad[id(record)], sheet)
         for i, record in enumerate(plan.records)
         if id(record) in plan.bad
     ]
-    return WrittenFile(path, plan.dataset, plan.style.label, len(rows)), planted
+    return WrittenFile(path, plan.dataset, plan.style.label, len(rows)), planted, set()
+
+
+# shape -> the builder of its layout, from (plan, the file's random draws, its preparer).
+SHAPES = {
+    "wps_projects": demo_shapes.wps_projects,
+    "catalogue_by_chain": lambda plan, rng, preparer: demo_shapes.catalogue_by_chain(
+        plan, rng, preparer, CATALOGUE_BY_CHAIN
+    ),
+    "leaders_by_chain": lambda plan, rng, preparer: demo_shapes.leaders_by_chain(
+        plan, rng, preparer, CHAIN_CODES
+    ),
+    "leads_in_yi": demo_shapes.leads_in_yi,
+}
+
+
+def _preparer(author: str) -> tuple[str, str]:
+    """Who fills in an office's ledgers: the same person every time."""
+    return random.Random(f"preparer:{author}").choice(PREPARERS)
+
+
+def _write_shaped(
+    path: Path, plan: _Plan, seed: int
+) -> tuple[WrittenFile, list[PlantedRow], set[tuple[str, str]]]:
+    rng = random.Random(f"{seed}:file:{plan.name}")
+    book = SHAPES[str(plan.shape)](plan, rng, _preparer(plan.author))
+    label = demo_shapes.write(path, book, plan.style.encoding)
+    workbook = path.suffix.lower() != ".csv"
+    planted = [
+        PlantedRow(plan.name, sheet.at[id(record)] + 1, plan.bad[id(record)], sheet.name)
+        if workbook
+        else PlantedRow(plan.name, sheet.at[id(record)] + 1, plan.bad[id(record)])
+        for sheet in book.sheets
+        for record in plan.records
+        if id(record) in plan.bad and id(record) in sheet.at
+    ]
+    rows = sum(len(sheet.at) for sheet in book.sheets)
+    assert rows == len(plan.records), (plan.name, rows, len(plan.records))
+    return WrittenFile(path, plan.dataset, label, rows, plan.shape), planted, _contacts(book)
+
+
+def _contacts(book: demo_shapes.Book) -> set[tuple[str, str]]:
+    """The people of CONTACTS whose name or phone a layout carries (footers, contact columns)."""
+    cells = " ".join(str(v) for sheet in book.sheets for row in sheet.rows for v in row if v)
+    return {person for person in CONTACTS if person[0] in cells or person[1] in cells}
 
 
 # --------------------------------------------------------------------------- the file plan
@@ -1088,7 +1167,39 @@ def _snapshots(as_of: date) -> list[date]:
     return [earlier, as_of] if earlier < as_of else [as_of]
 
 
+def _month_before(day: date) -> date:
+    """The same day a month earlier (the month's last day where it is shorter)."""
+    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
+
+
+def _by_name_plans(ctx: _Ctx, chain: str, projects: list[_Project]) -> list[_Plan]:
+    """The monthly WPS ledger without project numbers: last month's and this month's."""
+    plans = []
+    zh = CHAIN_NAMES_ZH[chain]
+    earlier = _month_before(ctx.as_of)
+    for when in [earlier, ctx.as_of] if earlier >= date(FIRST_YEAR, 1, 1) else [ctx.as_of]:
+        rows = [r for p in projects if (r := p.row_at(when)) is not None]
+        plans.append(
+            _Plan(
+                "projects",
+                chain,
+                f"{DISTRICT}{zh}产业链项目储备库{when.year}年{when.month:02d}月.xls",
+                OFFICE_STYLES[chain],
+                f"{DISTRICT}{zh}产业链“双招双引”项目储备库（{when.year}年{when.month}月）",
+                _office(chain),
+                when,
+                rows,
+                shape="wps_projects",
+            )
+        )
+    return plans
+
+
 def _project_plans(ctx: _Ctx, chain: str, projects: list[_Project]) -> list[_Plan]:
+    if chain == BY_NAME_OFFICE:
+        return _by_name_plans(ctx, chain, projects)
     plans = []
     zh = CHAIN_NAMES_ZH[chain]
     for when in _snapshots(ctx.as_of):
@@ -1108,6 +1219,7 @@ def _project_plans(ctx: _Ctx, chain: str, projects: list[_Project]) -> list[_Pla
 
 
 def _chain_plans(ctx: _Ctx, chain: str, gaps: list, catalogue: list) -> list[_Plan]:
+    """The office's gaps list, and its talent catalogue unless the catalogue workbook holds it."""
     style, zh, office, when = OFFICE_STYLES[chain], CHAIN_NAMES_ZH[chain], _office(chain), ctx.as_of
     month = f"{when.year}年{when.month:02d}月"
     if chain == "EQUIP":
@@ -1121,17 +1233,20 @@ def _chain_plans(ctx: _Ctx, chain: str, gaps: list, catalogue: list) -> list[_Pl
             if style.kind == "xlsx"
             else f"talent_catalogue_{when.year}_{chain}.csv"
         )
+    gap_plan = _Plan(
+        "chain_gaps",
+        chain,
+        gap_name,
+        style,
+        f"{DISTRICT}{zh}产业链缺口清单（截至{when.year}年{when.month}月{when.day}日）",
+        office,
+        when,
+        gaps,
+    )
+    if chain in CATALOGUE_BY_CHAIN:
+        return [gap_plan]
     return [
-        _Plan(
-            "chain_gaps",
-            chain,
-            gap_name,
-            style,
-            f"{DISTRICT}{zh}产业链缺口清单（截至{when.year}年{when.month}月{when.day}日）",
-            office,
-            when,
-            gaps,
-        ),
+        gap_plan,
         _Plan(
             "talent_catalogue",
             chain,
@@ -1143,6 +1258,22 @@ def _chain_plans(ctx: _Ctx, chain: str, gaps: list, catalogue: list) -> list[_Pl
             catalogue,
         ),
     ]
+
+
+def _catalogue_workbook(ctx: _Ctx, catalogues: dict[str, list]) -> _Plan:
+    """The talent office's workbook of the chains' catalogues, one sheet per chain."""
+    year = ctx.as_of.year
+    return _Plan(
+        "talent_catalogue",
+        None,
+        f"{DISTRICT}重点产业链急需紧缺人才需求目录{year}年.xlsx",
+        OFFICE_STYLES["MAT"],
+        f"{DISTRICT}重点产业链急需紧缺人才需求目录（{year}年）",
+        f"{DISTRICT}委人才办",
+        ctx.as_of,
+        [r for chain in CATALOGUE_BY_CHAIN for r in catalogues[chain]],
+        shape="catalogue_by_chain",
+    )
 
 
 def _bureau_name(style: Style, key: str, zh: str, year: int) -> str:
@@ -1168,6 +1299,8 @@ def _bureau_plans(ctx: _Ctx, leads: dict, hires: dict, leaders: list) -> list[_P
                 ctx.as_of,
                 leads.get(year, []),
                 year=year,
+                # The centre's office PC: GB18030, and amounts in 亿元 as its template has them.
+                shape="leads_in_yi" if style.encoding == "gb18030" else None,
             )
         )
         style = BUREAU_STYLES[(i + 1) % len(BUREAU_STYLES)]
@@ -1194,6 +1327,7 @@ def _bureau_plans(ctx: _Ctx, leads: dict, hires: dict, leaders: list) -> list[_P
             f"{DISTRICT}科学技术局",
             ctx.as_of,
             leaders,
+            shape="leaders_by_chain",
         )
     )
     return plans
@@ -1249,7 +1383,7 @@ def _plant_bad_projects(ctx: _Ctx, rng: random.Random, plans: list[_Plan]) -> No
         {"signed_date": None},
         {"signed_date": Raw("2025-13-45")},
         {"stage": "started", "started_date": as_of - timedelta(days=70)},
-        {"stage": Raw("在建")},
+        {"stage": Raw("推进中")},  # 在建 is a synonym of 开工: 推进中 is in no list
     ]
     for seq, ((_, chain, rule), change) in enumerate(zip(BAD_ROWS[:6], changes, strict=True)):
         _plant_project(_latest(plans, "projects", chain), rng, seq, rule, **change)
@@ -1355,15 +1489,17 @@ def _plans(ctx: _Ctx) -> list[_Plan]:
     plans: list[_Plan] = []
     employers: dict[str, Sequence[str]] = {}
     positions = _Positions()
+    catalogues: dict[str, list] = {}
     for chain in CHAIN_CODES:
         projects[chain] = _make_projects(ctx, chain)
         gaps = _make_gaps(ctx, chain)
         _link_gaps(ctx, rng, projects[chain], gaps)
         # Talent goes to the chain's enterprises and its public research institute.
         employers[chain] = [_INSTITUTES[chain]] + [p.investor for p in projects[chain][:200]]
-        catalogue = _make_catalogue(ctx, chain, employers[chain])
+        catalogues[chain] = catalogue = _make_catalogue(ctx, chain, employers[chain])
         positions.add(chain, catalogue)
         plans += _chain_plans(ctx, chain, gaps, catalogue)
+    plans.append(_catalogue_workbook(ctx, catalogues))
     every_project = [p for chain in CHAIN_CODES for p in projects[chain]]
     leads = _make_leads(ctx, every_project)  # also sets projects' lead_id and channel
     for chain in CHAIN_CODES:
@@ -1385,12 +1521,13 @@ def generate_detailed(
         raise ValueError(f"scale must be positive, got {scale}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    files, planted = [], []
+    files, planted, contacts = [], [], set()
     for plan in _plans(_Ctx(seed, scale, as_of)):
-        written, bad = _write(out_dir, plan, seed)
+        written, bad, people = _write(out_dir, plan, seed)
         files.append(written)
         planted += bad
-    return DemoResult(files, planted)
+        contacts |= people
+    return DemoResult(files, planted, tuple(p for p in CONTACTS if p in contacts))
 
 
 def generate(
@@ -1402,6 +1539,9 @@ def generate(
 
 __all__ = [
     "BAD_ROWS",
+    "CONTACTS",
+    "OWNER_CONTACTS",
+    "PREPARERS",
     "UNRESOLVED_REFERENCES",
     "DemoResult",
     "PlantedRow",
