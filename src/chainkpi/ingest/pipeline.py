@@ -382,7 +382,7 @@ def load_file(
     report.rows_read = typed.num_rows
     report.rows_loaded = int(keep.sum())
     report.rejected_rows = [
-        {k: r[k] for k in ("row", "column", "value", "rule")} for r in rejections
+        {k: r[k] for k in ("row", "column", "value", "rule", "sheet") if k in r} for r in rejections
     ]
     report.load_id = store.record_file(
         run_id=run_id, file_name=path.name, sha256=report.sha256, dataset=dataset,

@@ -70,8 +70,8 @@ _NOTE = re.compile(
 )
 _NUMERALS = "一二三四五六七八九十百"
 _HEADING = re.compile(
-    rf"^(?:[{_NUMERALS}]+\s*[、.．]|\d{{1,2}}\s*、|[(（]\s*(?:[{_NUMERALS}]+|\d{{1,2}})\s*[)）]"
-    rf"|第[{_NUMERALS}\d]+[部分类批章节])\s*\S"
+    rf"^(?:(?:[{_NUMERALS}]+\s*[、.．]|\d{{1,2}}\s*、|[(（]\s*(?:[{_NUMERALS}]+|\d{{1,2}})\s*[)）])"
+    rf"\s*\S|第[{_NUMERALS}\d]+[部分类批章节])"
 )
 _HEADING_WORDS = re.compile(r"(?:项目|类|产业链|产业|领域|企业|岗位|人才)(?:[(（].*[)）])?$")
 
@@ -299,6 +299,13 @@ def _merged_down(index: int, merges: list[tuple[int, int, int, int]]) -> bool:
     return any(first == index and last > index for first, _, last, _ in merges)
 
 
+def _not_a_header(cell: str) -> bool:
+    """A cell that reads as a section heading, subtotal or note (`联系人：王某`; a header
+    `联系人` has no colon)."""
+    note = _NOTE.match(cell) and (":" in cell or "：" in cell or len(cell) > 8)
+    return bool(_HEADING.match(cell) or _SUBTOTAL.match(cell) or note)
+
+
 def _sub_row(index: int, rows: list[list[str | None]], merges, single: _Header) -> bool:
     """Row `index + 1` is the sub-cells of group cells in row `index`: a group merged across
     with cells under it, or (no merges, a CSV) cells only under headers that named nothing."""
@@ -308,8 +315,12 @@ def _sub_row(index: int, rows: list[list[str | None]], merges, single: _Header) 
         if grouped and any(below[first_col : last_col + 1]):
             return True
     filled = [p for p, cell in enumerate(below) if cell]
-    return bool(filled) and all(
-        p not in single.mapping and p < len(rows[index]) and rows[index][p] for p in filled
+    top = rows[index]
+    return (
+        bool(filled)
+        and all(p not in single.mapping for p in filled)
+        and any(p < len(top) and top[p] for p in filled)
+        and not any(_not_a_header(below[p]) for p in filled)
     )
 
 
