@@ -132,7 +132,10 @@ def project_rows(month: int = 9) -> list[list[object]]:
 
 
 def spec_ledger(
-    unit: str = "单位：亿元", month: int = 9, rows: list[list[object]] | None = None
+    unit: str = "单位：亿元",
+    month: int = 9,
+    rows: list[list[object]] | None = None,
+    group_merged: bool = True,
 ) -> Sheet:
     """The ledger drawn in real_ledgers.md: merged title, unit row, two-row grouped header,
     subtotal, section heading, records, a note and a footer with a name and a phone."""
@@ -148,7 +151,9 @@ def spec_ledger(
         *[None] * (WIDTH - 1),
     ]
     body = [top, unit_row, HEADER_TOP, HEADER_BOTTOM, subtotal, section, *rows, note, footer]
-    merges = [(0, 0, 0, WIDTH - 1), (2, 8, 2, 9), (5, 0, 5, WIDTH - 1)]
+    merges = [(0, 0, 0, WIDTH - 1), (5, 0, 5, WIDTH - 1)]
+    if group_merged:  # else the group cell sits over its first sub-column only
+        merges.append((2, 8, 2, 9))
     merges += [(2, c, 3, c) for c in (*range(8), 10)]
     merges += [(6 + len(rows), 0, 6 + len(rows), WIDTH - 1), (7 + len(rows), 0, 7 + len(rows), 9)]
     return Sheet("Sheet1", body, merges)

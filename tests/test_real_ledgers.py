@@ -50,9 +50,12 @@ def _projects(raw):
 # --------------------------------------------------------------------------- the spec's ledger
 
 
-@pytest.mark.parametrize("suffix", [".xls", ".xlsx"])
-def test_the_spec_ledger_is_read_as_an_analyst_reads_it(workspace, raw, suffix):
-    path = write_book(workspace.inbox / f"{NE_PROJECTS}{suffix}", [spec_ledger()])
+@pytest.mark.parametrize(
+    "suffix, group_merged", [(".xls", True), (".xlsx", True), (".xlsx", False)]
+)
+def test_the_spec_ledger_is_read_as_an_analyst_reads_it(workspace, raw, suffix, group_merged):
+    ledger = spec_ledger(group_merged=group_merged)
+    path = write_book(workspace.inbox / f"{NE_PROJECTS}{suffix}", [ledger])
     report = _one(workspace, path)
     assert report.status == "loaded", report.errors
     assert report.rejected_rows == []

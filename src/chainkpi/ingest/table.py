@@ -284,6 +284,7 @@ def _map_row(
             if key is None
             else next(c for c in candidates if match_header(c, lookup) == key)
         )
+        label = "".join(label.split())  # as reported: `项目\n性质` is 项目性质
         if key is None:
             unknown.append(label)
         elif key in mapping.values():
