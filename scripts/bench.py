@@ -183,9 +183,9 @@ def ledgers(work: Path, scale: int) -> Path:
 
     global GENERATED_SECONDS
     folder = work / "ledgers" / f"s{scale}"
+    generator = [PROJECT_ROOT / "src" / "chainkpi" / name for name in ("demo.py", "demo_shapes.py")]
     stamp = hashlib.sha256(
-        (PROJECT_ROOT / "src" / "chainkpi" / "demo.py").read_bytes()
-        + f"|{scale}|{SEED}|{AS_OF}".encode()
+        b"".join(path.read_bytes() for path in generator) + f"|{scale}|{SEED}|{AS_OF}".encode()
     ).hexdigest()
     stamp_file = work / "ledgers" / f"s{scale}.stamp"
     if not (stamp_file.exists() and stamp_file.read_text() == stamp and folder.is_dir()):
