@@ -27,6 +27,7 @@ import pytest
 
 from chainkpi.settings import PROJECT_ROOT
 from tests.ledgers import rows_of, write_csv, write_xlsx
+from tests.real_shapes import CONTACTS, PREPARER, PREPARER_PHONE, Sheet, spec_ledger, write_book
 from tests.test_build import AS_OF
 
 KPI = str(Path(sys.executable).with_name("kpi"))
@@ -48,7 +49,16 @@ REJECTED_FILES = [
     ("吴天佑", "天佑", "42010619770707777X", "18699990000"),
     ("冯青竹", "青竹", "120101196612120019", "13600001111"),
 ]
-PEOPLE = LOADED + REJECTED_ROWS + REJECTED_FILES
+# In a real-shaped hires ledger with no 引进编号 column (keys derived by a keyed hash).
+LOADED_WITHOUT_ID = [
+    ("诸葛青云", "青云", "330106199001011234", "133 4444 5555"),
+    ("上官婉清", "婉清", "", "15155556666"),  # no ID number: keyed by name, employer, date
+]
+PEOPLE = LOADED + REJECTED_ROWS + REJECTED_FILES + LOADED_WITHOUT_ID
+# Names and phones outside the records: footers (填报人：… 联系电话：…) and the contact
+# columns under a group header (项目业主单位 / 联系人 | 联系电话).
+HIRES_PREPARER = ("慕容雪", "18877776666")
+FOOTERS = [(PREPARER, PREPARER_PHONE), HIRES_PREPARER, *CONTACTS]
 
 
 def clear_forms(name: str, given: str, id_number: str, phone: str) -> list[str]:
@@ -69,7 +79,14 @@ def clear_forms(name: str, given: str, id_number: str, phone: str) -> list[str]:
     ]
 
 
-FORMS = sorted({form for person in PEOPLE for form in clear_forms(*person)})
+FORMS = sorted(
+    {form for person in PEOPLE for form in clear_forms(*person) if form}
+    | {
+        form
+        for name, phone in FOOTERS
+        for form in (name, phone, f"{phone[:3]}-{phone[3:7]}-{phone[7:]}")
+    }
+)
 
 
 def _hire(person: tuple[str, str, str, str], **changes: str) -> dict[str, str]:
@@ -106,7 +123,22 @@ def write_ledgers(folder: Path) -> list[Path]:
     )
     # Something for the KPIs to count besides the hires.
     projects = write_csv(folder / "projects_2025.csv", rows_of("projects", count=2))
-    return [loaded_csv, loaded_xlsx, missing_column, unknown_dataset, projects]
+    # Real shapes: a WPS .xls with contact columns and a footer; hires without an ID column.
+    real_projects = write_book(
+        folder / "南澳区新能源产业链项目储备库2025年6月.xls", [spec_ledger()]
+    )
+    header = ["序号", "姓名", "身份证号码", "手机号码", "最高学历", "引进单位", "入职时间"]
+    rows = [["南澳区新能源产业链人才引进台账（2025年6月）"], header]
+    for i, (name, _, id_number, phone) in enumerate(LOADED_WITHOUT_ID, start=1):
+        rows.append(
+            [i, name, id_number or None, phone, "博士研究生", "某某新能源有限公司", "2025.5"]
+        )
+    rows.append([f"填报人：{HIRES_PREPARER[0]}    联系电话：{HIRES_PREPARER[1]}"])
+    no_id_hires = write_book(
+        folder / "南澳区新能源产业链人才引进2025年6月.xlsx", [Sheet("新能源", rows, [(0, 0, 0, 6)])]
+    )
+    return [loaded_csv, loaded_xlsx, missing_column, unknown_dataset, projects, real_projects,
+            no_id_hires]  # fmt: skip
 
 
 def table_text(db_path: Path) -> str:
@@ -209,6 +241,13 @@ def test_the_run_did_what_the_scan_assumes(run):
     assert report["南澳区人才引进台账2025年6月.xlsx"]["rows_loaded"] == 1
     assert report["talent_hires_missing_degree.csv"]["status"] == "rejected"
     assert report["名单.csv"]["status"] == "rejected"
+    real = report["南澳区新能源产业链项目储备库2025年6月.xls"]
+    assert (real["rows_loaded"], real["interpretation"]["sheets"][0]["skipped_rows"]["note"]) == (
+        3,
+        2,
+    )
+    no_id = report["南澳区新能源产业链人才引进2025年6月.xlsx"]
+    assert no_id["rows_loaded"] == 2 and no_id["interpretation"]["derived_key"]
     exported = sorted(p.name for p in (run["sandbox"] / "exports").rglob("*") if p.is_file())
     assert len(exported) == 8 and sum(name.endswith(".xlsx") for name in exported) == 4
     assert (run["home"] / "logs" / "dbt" / "dbt.log").exists()
