@@ -80,7 +80,9 @@ def test_the_spec_ledger_is_read_as_an_analyst_reads_it(workspace, raw, suffix, 
         "factor": 10000.0, "unit_source": "unit_row",
     }  # fmt: skip
     assert sheet["chain_from"][0]["chain"] == "NE" and sheet["chain_from"][0]["rows"] == 3
-    assert report.interpretation["derived_key"] == {"column": "project_id"}
+    assert report.interpretation["derived_key"] == {
+        "column": "project_id", "from": [["project_name"]], "hashed": False, "rows": 3,
+    }  # fmt: skip
     assert "项目业主单位/联系人" in report.unknown_columns
     rules = [w["rule"] for w in report.warnings]
     assert rules.count("derived_key") == 1
@@ -603,7 +605,7 @@ def test_a_section_heading_naming_a_chain_gives_it_to_the_rows_below(workspace, 
     rows = [
         ["南澳区急需紧缺人才需求目录（2026年）"],
         header,
-        ["一、新能源产业链（12个岗位）"],
+        ["一、新能源产业链（12个岗位，联系人：郑工 13900001111）"],
         ["1", "甲公司", "工程师A", "博士", "2", "2026-01-05", None],
         ["2", "乙公司", "工程师B", "硕士", "1", "2026-01-05", "新材料"],  # its own chain wins
         ["二、紧缺岗位"],  # names no chain: the chain above goes on
@@ -623,10 +625,12 @@ def test_a_section_heading_naming_a_chain_gives_it_to_the_rows_below(workspace, 
         ("甲公司", "NE", "phd"),
     ]
     sources = report.interpretation["sheets"][0]["chain_from"]
-    assert {(s["source"], s["chain"], s["rows"]) for s in sources} == {
-        ("section", "NE", 2),
-        ("section", "SEMI", 1),
+    assert {(s["source"], s["chain"], s["rows"], s["text"]) for s in sources} == {
+        ("section", "NE", 2, "一、新能源产业链"),
+        ("section", "SEMI", 1, "(三)半导体"),
     }
+    # A heading's remark in brackets (a contact, a phone) is not repeated in the report.
+    assert "13900001111" not in json.dumps(report.to_json(), ensure_ascii=False)
 
 
 @pytest.mark.parametrize(

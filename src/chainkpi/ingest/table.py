@@ -196,6 +196,20 @@ def chains_named(text: str | None, codes_too: bool = True) -> set[str]:
     return found
 
 
+_LONG_NUMBER = re.compile(r"\d{5,}")
+
+
+def shown_text(text: str | None, limit: int = 30) -> str | None:
+    """A heading or title as the report shows it: up to a bracket after its start (where
+    offices put remarks, sometimes a person and a phone), long numbers starred, at most
+    `limit` characters."""
+    if not text:
+        return text
+    text = re.sub(r"(?<=.)[(（\[【].*$", "", text)
+    text = _LONG_NUMBER.sub(lambda m: "*" * len(m.group()), text)
+    return text[:limit]
+
+
 def _one_chain(text: str | None) -> str | None:
     named = chains_named(text)
     return next(iter(named)) if len(named) == 1 else None
@@ -522,7 +536,13 @@ def _sheet_table(sheet: Sheet, dataset: Dataset, file_stem: str) -> _SheetTable 
         chain_text = text.get("chain")
         fallbacks = [
             ("sheet", sheet.name, _one_chain(sheet.name)),
-            ("title", " ".join(dict.fromkeys(c for row in above for c in row if c)), None),
+            (
+                "title",
+                " ".join(
+                    dict.fromkeys(c for row in above for c in row if c and not _NOTE.match(c))
+                ),
+                None,
+            ),
             ("file_name", file_stem, _one_chain(file_stem)),
         ]
         title_named = chains_named(fallbacks[1][1], False)
@@ -543,7 +563,7 @@ def _sheet_table(sheet: Sheet, dataset: Dataset, file_stem: str) -> _SheetTable 
                 named = chains_named(heading, False)
                 if named:
                     current = next(iter(named)) if len(named) == 1 else None
-                    current_text = heading[:60] if current else None
+                    current_text = shown_text(heading) if current else None
                 previous = position
             section_chain[previous:] = current
             section_text[previous:] = current_text
@@ -572,7 +592,7 @@ def _sheet_table(sheet: Sheet, dataset: Dataset, file_stem: str) -> _SheetTable 
                     sources.append(
                         {
                             "source": source,
-                            "text": (words or "")[:60],
+                            "text": words if source == "sheet" else shown_text(words),
                             "chain": chain,
                             "rows": int(rest.sum()),
                         }
@@ -657,7 +677,12 @@ def build_table(
     if skipped:
         interpretation["skipped_sheets"] = skipped
     if derive.any():
-        interpretation["derived_key"] = {"column": dataset.id_column}
+        interpretation["derived_key"] = {
+            "column": dataset.id_column,
+            "from": [list(group) for group in dataset.key_from],
+            "hashed": dataset.key_hashed,
+            "rows": int(derive.sum()),
+        }
     unknown = list(dict.fromkeys(u for _, part in read for u in part.header.unknown))
     duplicates = list(dict.fromkeys(d for _, part in read for d in part.header.duplicates))
     return LedgerTable(
