@@ -8,16 +8,36 @@
     unique:              [column, ...]             no two rows share a non-null value
     not_null:            [column, ...]             no null
     accepted_values:     {column: [value, ...]}    every non-null value is in the list
+    code_lists:          {column: seed, ...}       every non-null value is a code of the seed:
+                                                   `seed` reads its column `code`,
+                                                   `seed.column` another (`chains.chain_code`);
+                                                   {codes: seed, also: [value, ...]} accepts a
+                                                   few values more (`ALL`, the district total)
     unique_combinations: [[column, ...], ...]      no two rows share the combination
                                                    (nulls count as equal, as in GROUP BY)
+
+    Column names are quoted, so a seed may have a column named like a keyword (`column`).
 -#}
-{% test column_rules(model, unique=[], not_null=[], accepted_values={}, unique_combinations=[]) %}
+{% test column_rules(model, unique=[], not_null=[], accepted_values={}, code_lists={}, unique_combinations=[]) %}
 
 {%- set row_checks = [] -%}
+{%- set code_list_tables = [] -%}
 {%- for column in not_null -%}
-    {%- do row_checks.append(('not_null', column, column ~ ' is null')) -%}
+    {%- do row_checks.append(('not_null', column, adapter.quote(column) ~ ' is null')) -%}
 {%- endfor -%}
+{#- (rule, column, listed values, code-list table or none) -#}
+{%- set value_rules = [] -%}
 {%- for column, values in accepted_values.items() -%}
+    {%- do value_rules.append(('accepted_values', column, values, none)) -%}
+{%- endfor -%}
+{%- for column, spec in code_lists.items() -%}
+    {%- set codes = spec.codes if spec is mapping else spec -%}
+    {%- set seed, _, code_column = codes.partition('.') -%}
+    {%- set table = 'code_list_' ~ loop.index -%}
+    {%- do code_list_tables.append((table, ref(seed), code_column or 'code')) -%}
+    {%- do value_rules.append(('code_list', column, spec.get('also', []) if spec is mapping else [], table)) -%}
+{%- endfor -%}
+{%- for rule, column, values, table in value_rules -%}
     {%- set listed = [] -%}
     {%- for value in values -%}
         {%- if value is string -%}
@@ -26,16 +46,24 @@
             {%- do listed.append(value | string) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- do row_checks.append(
-        ('accepted_values', column, column ~ ' not in (' ~ listed | join(', ') ~ ')')
-    ) -%}
+    {%- set conditions = [] -%}
+    {%- if table -%}
+        {%- do conditions.append(adapter.quote(column) ~ ' is not null') -%}
+        {%- do conditions.append(adapter.quote(column) ~ ' not in (select code from ' ~ table ~ ')') -%}
+    {%- endif -%}
+    {%- if listed -%}
+        {%- do conditions.append(adapter.quote(column) ~ ' not in (' ~ listed | join(', ') ~ ')') -%}
+    {%- endif -%}
+    {%- do row_checks.append((rule, column, conditions | join(' and '))) -%}
 {%- endfor -%}
 {%- set keys = [] -%}
 {%- for column in unique -%}
-    {%- do keys.append(('unique', column, [column], column ~ ' is not null')) -%}
+    {%- do keys.append(('unique', column, [adapter.quote(column)], adapter.quote(column) ~ ' is not null')) -%}
 {%- endfor -%}
 {%- for columns in unique_combinations -%}
-    {%- do keys.append(('unique_combination', columns | join(', '), columns, 'true')) -%}
+    {%- set quoted = [] -%}
+    {%- for column in columns -%}{%- do quoted.append(adapter.quote(column)) -%}{%- endfor -%}
+    {%- do keys.append(('unique_combination', columns | join(', '), quoted, 'true')) -%}
 {%- endfor -%}
 
 with
@@ -46,6 +74,16 @@ model_rows as (
 
 ),
 
+{% for table, relation, code_column in code_list_tables %}
+{{ table }} as (
+
+    select {{ adapter.quote(code_column) }} as code
+    from {{ relation }}
+    where {{ adapter.quote(code_column) }} is not null
+
+),
+
+{% endfor %}
 {% if row_checks %}
 row_counts as (
 

@@ -72,6 +72,9 @@ RULES = """
             accepted_values:
               code: ["a", "b", "it's"]
               level: [1, 2]
+            code_lists:
+              code: codes
+              label: {codes: letters.letter, also: ["C"]}
             unique_combinations:
               - [year, code]
 """
@@ -80,7 +83,8 @@ RULES = """
 def test_column_rules_finds_each_broken_rule_and_passes_clean_rows(tmp_path):
     """The column_rules macro, run by the real dbt on DuckDB in a throwaway project that uses
     this project's macros: a clean seed passes; a seed that breaks each rule once fails with
-    one row per rule (rule, column, how many rows), and nothing else."""
+    one row per rule (rule, column, how many rows), and nothing else. A code list is read
+    from a seed (its `code` column, or the one named, with values `also` accepted)."""
     import duckdb
     from dbt.cli.main import dbtRunner
 
@@ -97,6 +101,9 @@ def test_column_rules_finds_each_broken_rule_and_passes_clean_rows(tmp_path):
         f"      path: '{tmp_path / 'rules.duckdb'}'\n      threads: 1\n",
         encoding="utf-8",
     )
+    (project / "seeds" / "codes.csv").write_text("code\na\nb\nit's\n", encoding="utf-8")
+    # A code list's null code (the last line) makes no value pass or fail.
+    (project / "seeds" / "letters.csv").write_text("letter,n\nA,1\nB,2\n,3\n", encoding="utf-8")
     header = "code,label,level,year\n"
     (project / "seeds" / "clean.csv").write_text(
         header + "a,A,1,2024\nb,B,2,2025\nit's,C,,2025\n", encoding="utf-8"
@@ -104,7 +111,8 @@ def test_column_rules_finds_each_broken_rule_and_passes_clean_rows(tmp_path):
     (project / "seeds" / "broken.csv").write_text(
         header
         # code "a" twice in 2024 (unique and unique_combination: 2 rows each), a null
-        # label, a code and a level outside their lists, a null code.
+        # label, a code and a level outside their lists, a null code; the code "c" and the
+        # label "E" are not in their seeds (the label "C" is, through `also`).
         + "a,A,1,2024\na,,1,2024\nc,C,2,2025\nb,B,3,2025\n,E,1,2025\n",
         encoding="utf-8",
     )
@@ -131,9 +139,11 @@ def test_column_rules_finds_each_broken_rule_and_passes_clean_rows(tmp_path):
     assert sorted(broken) == [
         ("accepted_values", "code", 1),
         ("accepted_values", "level", 1),
+        ("code_list", "code", 1),
+        ("code_list", "label", 1),
         ("not_null", "code", 1),
         ("not_null", "label", 1),
         ("unique", "code", 2),
         ("unique_combination", "year, code", 2),
     ]
-    assert tests["broken"].failures == 6
+    assert tests["broken"].failures == 8
