@@ -157,6 +157,15 @@ _ZH: dict[str, str] = {
     "dbt_all_pass": "全部检查通过。",
     "freshness": "各数据集的新鲜度",
     "no_files": "还没有导入任何台账文件。",
+    "read_as_template": "按标准模板读取",
+    "interpretation": "各文件的读取方式",
+    "interpretation_file": "文件",
+    "interpretation_none": "这些文件都没有读取方式的记录（记录读取方式之前导入）。",
+    "interpretation_template": "这个文件按标准模板读取：一个工作表，表头在第一行，表头与模板一致。",
+    "interp_sheets": "工作表",
+    "interp_columns": "列与表头",
+    "interp_chain_from": "产业链的来源（行里没有产业链时）",
+    "interp_skipped_sheets": "略过的工作表",
     # export page
     "export_title": "导出季度报表",
     "export_lang": "报表语言",
@@ -309,6 +318,15 @@ _EN: dict[str, str] = {
     "dbt_all_pass": "All checks passed.",
     "freshness": "Freshness of each dataset",
     "no_files": "No ledger file has been ingested yet.",
+    "read_as_template": "Read as the standard template",
+    "interpretation": "How each file was read",
+    "interpretation_file": "File",
+    "interpretation_none": "No file has a record of how it was read (ingested before that was recorded).",
+    "interpretation_template": "This file was read as the standard template: one sheet, the header in its first row, the template's headers.",
+    "interp_sheets": "Sheets",
+    "interp_columns": "Columns and headers",
+    "interp_chain_from": "Where the chain came from (rows without one)",
+    "interp_skipped_sheets": "Sheets skipped",
     "export_title": "Quarterly export",
     "export_lang": "Report language",
     "export_button": "Generate",
@@ -363,3 +381,218 @@ def code_label(code: str, label_zh: str | None, lang: str = "zh") -> str:
 def missing_keys() -> set[str]:
     """Keys with a Chinese label but no English one (the tests keep this empty)."""
     return set(_ZH) - set(_EN)
+
+
+# --- How the ingest read a file (raw.ingest_files.interpretation) ----------------------------
+# Every text in it comes from a ledger (sheet names, headers, section headings): the functions
+# below only put it into sentences; the page shows them as plain text, never as markdown.
+
+# Codes of the interpretation, in Chinese and English.
+SKIPPED_ROW_KINDS = {
+    "subtotal": ("合计/小计", "subtotal"),
+    "section": ("分节标题", "section heading"),
+    "note": ("注释/落款", "note or footer"),
+}
+CHAIN_SOURCES = {
+    "section": ("分节标题", "the section heading"),
+    "sheet": ("工作表名", "the sheet name"),
+    "title": ("标题", "the title"),
+    "file_name": ("文件名", "the file name"),
+}
+SHEET_REASONS = {
+    "hidden": ("隐藏", "hidden"),
+    "no_header": ("未找到表头", "no header found"),
+    "not_a_worksheet": ("非工作表", "not a worksheet"),
+}
+UNIT_SOURCES = {
+    "header": ("表头", "its header"),
+    "unit_row": ("单位行", "the unit row"),
+    "default": ("未注明，按万元", "none given: 万元"),
+}
+# The sentences, as the ingest's own summary_zh words them.
+_PHRASES = {
+    "zh": {
+        "quote": "「{}」",
+        "header_row": "表头在第{span}行",
+        "header_rows": "表头在第{span}行",
+        "unit": "{header}单位{unit}{source}，{factor} 折为万元",
+        "unit_from": "（取自{}）",
+        "no_unit": "{header}未注明单位，按万元读取",
+        "skipped": "跳过{items}（不入库）",
+        "skipped_item": "{kind}{n}行",
+        "sheet": "工作表{name}：",
+        "rows_read": "读取 {n} 行",
+        "chain_from": "{rows}行的产业链取自{where}{words}（{chain}）",
+        "skipped_sheet": "{name}（{reason}）",
+        "skipped_sheets": "略过工作表{items}",
+        "derived_key": "无编号列 {column}，{rows}编号由{sources}{hashed}生成",
+        "key_rows": "{}行的",
+        "hashed": "的加密散列",
+        "the_name": "名称",
+        "or": "或",
+        "items": "、",
+        "parts": "，",
+        "clauses": "；",
+    },
+    "en": {
+        "quote": "«{}»",
+        "header_row": "header in row {span}",
+        "header_rows": "header in rows {span}",
+        "unit": "{header} in {unit}{source}, {factor} to 万元",
+        "unit_from": " (from {})",
+        "no_unit": "{header} has no unit: read as 万元",
+        "skipped": "rows skipped (not loaded): {items}",
+        "skipped_item": "{n} {kind}",
+        "sheet": "Sheet {name}: ",
+        "rows_read": "{n} rows read",
+        "chain_from": "the chain of {rows} rows ({chain}) from {where}{words}",
+        "skipped_sheet": "{name} ({reason})",
+        "skipped_sheets": "sheets skipped: {items}",
+        "derived_key": "no {column} column: the key{rows} is derived from {hashed}{sources}",
+        "key_rows": " of {} rows",
+        "hashed": "a keyed hash of ",
+        "the_name": "the name",
+        "or": " or ",
+        "items": ", ",
+        "parts": ", ",
+        "clauses": "; ",
+    },
+}
+
+
+def _as_list(value: object) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _as_dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: object) -> str:
+    return "" if value is None or isinstance(value, (dict, list)) else str(value)
+
+
+def _one_line(text: str) -> str:
+    """A sentence on one line: a header's line break (项目\n类型) becomes a space."""
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+def named(codes: dict[str, tuple[str, str]], code: object, lang: str = "zh") -> str:
+    """A code of the interpretation (a skipped row's kind, a chain's source …) in `lang`;
+    an unknown code as it is."""
+    pair = codes.get(_text(code))
+    return _text(code) if pair is None else pair[0] if lang == "zh" else pair[1]
+
+
+def factor_text(factor: object) -> str:
+    """×10000 for 亿元 → 万元, ÷10000 for 元 → 万元, "" for none."""
+    try:
+        value = float(factor)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return _text(factor)
+    if value in (0.0, 1.0) or value != value:
+        return ""
+    return f"×{value:g}" if value > 1 else f"÷{1 / value:g}"
+
+
+def row_span(rows: object) -> str:
+    """[3, 4] → 3–4, [3] → 3."""
+    numbers = [_text(r) for r in _as_list(rows)]
+    if len(numbers) < 2:
+        return "".join(numbers)
+    return f"{numbers[0]}–{numbers[-1]}"
+
+
+def _sheet_parts(sheet: dict, w: dict, lang: str) -> list[str]:
+    """What was not as the template on one sheet: header rows, units, skipped rows."""
+    q = w["quote"].format
+    parts = []
+    rows = _as_list(sheet.get("header_rows"))
+    if len(rows) > 1 or (rows and _text(rows[0]) != "1"):
+        parts.append(
+            w["header_rows" if len(rows) > 1 else "header_row"].format(span=row_span(rows))
+        )
+    for column in map(_as_dict, _as_list(sheet.get("columns"))):
+        header, factor = q(_text(column.get("header"))), factor_text(column.get("factor"))
+        if factor:
+            source = named(UNIT_SOURCES, column.get("unit_source"), lang)
+            parts.append(
+                w["unit"].format(
+                    header=header,
+                    unit=_text(column.get("unit")) or "?",
+                    source=w["unit_from"].format(source) if source else "",
+                    factor=factor,
+                )
+            )
+        elif _text(column.get("unit_source")) == "default":
+            parts.append(w["no_unit"].format(header=header))
+    skipped = [(k, n) for k, n in _as_dict(sheet.get("skipped_rows")).items() if n]
+    if skipped:
+        items = [
+            w["skipped_item"].format(kind=named(SKIPPED_ROW_KINDS, k, lang), n=_text(n))
+            for k, n in skipped
+        ]
+        parts.append(w["skipped"].format(items=w["items"].join(items)))
+    return parts
+
+
+def interpretation_lines(interpretation: object, lang: str = "zh") -> list[str]:
+    """How the ingest read one file, in one or two lines: in Chinese the ingest's own
+    sentences (summary_zh); in English, or when those are missing, sentences made from the
+    structured parts in the same way. Empty: nothing to say (a file read just as the template
+    says, or nothing recorded)."""
+    info = _as_dict(interpretation)
+    summary = [_one_line(_text(x)) for x in _as_list(info.get("summary_zh")) if _text(x).strip()]
+    if lang == "zh" and summary:
+        return summary
+    w = _PHRASES["zh" if lang == "zh" else "en"]
+    q = w["quote"].format
+    sheets = [_as_dict(s) for s in _as_list(info.get("sheets"))]
+    skipped_sheets = [_as_dict(s) for s in _as_list(info.get("skipped_sheets"))]
+    many = len(sheets) > 1 or bool(skipped_sheets)
+    how: list[str] = []
+    more: list[str] = []
+    for sheet in sheets:
+        parts = _sheet_parts(sheet, w, lang)
+        if parts or many:
+            name = _text(sheet.get("sheet"))
+            prefix = w["sheet"].format(name=q(name)) if name and many else ""
+            read = w["rows_read"].format(n=_text(sheet.get("rows_read")))
+            how.append(prefix + (w["parts"].join(parts) if parts else read))
+        for source in map(_as_dict, _as_list(sheet.get("chain_from"))):
+            kind = _text(source.get("source"))
+            text = _text(source.get("text"))
+            more.append(
+                w["chain_from"].format(
+                    rows=_text(source.get("rows")),
+                    chain=_text(source.get("chain")),
+                    where=named(CHAIN_SOURCES, kind, lang),
+                    words=(("" if lang == "zh" else " ") + q(text))
+                    if kind in ("section", "sheet") and text
+                    else "",
+                )
+            )
+    if skipped_sheets:
+        items = [
+            w["skipped_sheet"].format(
+                name=q(_text(s.get("sheet"))), reason=named(SHEET_REASONS, s.get("reason"), lang)
+            )
+            for s in skipped_sheets
+        ]
+        more.append(w["skipped_sheets"].format(items=w["items"].join(items)))
+    key = _as_dict(info.get("derived_key"))
+    if key:
+        # `from`: the alternatives, each a group of columns ([["id_number"], ["name", …]]).
+        groups = [g if isinstance(g, list) else [g] for g in _as_list(key.get("from"))]
+        sources = ["+".join(_text(c) for c in g if _text(c)) for g in groups]
+        rows = _text(key.get("rows"))
+        more.append(
+            w["derived_key"].format(
+                column=_text(key.get("column")),
+                rows=w["key_rows"].format(rows) if rows else "",
+                sources=w["or"].join(s for s in sources if s) or w["the_name"],
+                hashed=w["hashed"] if key.get("hashed") is True else "",
+            )
+        )
+    lines = [_one_line(w["clauses"].join(clauses)) for clauses in (how, more) if clauses]
+    return lines or summary  # nothing structured: the ingest's own sentences, as they are

@@ -339,16 +339,16 @@ def catalogue_fill() -> pd.DataFrame:
 
 _FILES = """
 select load_id, ingested_at, file_name, dataset, load_status, rows_read, rows_loaded,
-    rows_rejected, warning_count, errors_json
+    rows_rejected, warning_count, errors_json, interpretation_json
 from main.fct_ingest_files
 order by load_id desc
 """
 
 _REJECTIONS = """
-select ingested_at, file_name, dataset, sheet_row_number, column_name, cell_value, rule_name,
-    message
+select ingested_at, file_name, dataset, sheet_name, sheet_row_number, column_name, cell_value,
+    rule_name, message
 from main.fct_ingest_rejections
-order by load_id desc, sheet_row_number, column_name
+order by load_id desc, sheet_name nulls first, sheet_row_number, column_name
 """
 
 _WARNINGS = _REJECTIONS.replace("fct_ingest_rejections", "fct_ingest_warnings")

@@ -329,6 +329,23 @@ def test_a_row_that_breaks_a_marts_constraint_is_refused(built, tmp_path):
         con.close()
 
 
+def test_the_quality_marts_say_how_each_file_was_read_and_on_which_sheet(built):
+    """How the ingest read a file (interpretation_json) and the sheet of a rejected or warned
+    row (sheet_name) reach the published marts as text, from any raw layer (the ingest adds
+    the raw columns to one made before them)."""
+    columns = published_rows(
+        built,
+        "select table_name, column_name, data_type from information_schema.columns "
+        "where table_schema = 'main' and column_name in ('interpretation_json', 'sheet_name') "
+        "order by table_name, column_name",
+    )
+    assert columns == [
+        ("fct_ingest_files", "interpretation_json", "VARCHAR"),
+        ("fct_ingest_rejections", "sheet_name", "VARCHAR"),
+        ("fct_ingest_warnings", "sheet_name", "VARCHAR"),
+    ]
+
+
 def test_dbt_docs_generate_works_with_lineage_and_exposures(built):
     import json
 

@@ -1,12 +1,26 @@
-"""数据质量 Data quality: what was ingested, what was rejected and why, the last build's dbt
-checks, and how fresh each dataset is. Rejected values are masked in the mart already."""
+"""数据质量 Data quality: what was ingested and how each file was read, what was rejected and
+why, the last build's dbt checks, and how fresh each dataset is. Rejected values are masked in
+the mart already. Every text of a ledger (file and sheet names, headers, section headings) is
+shown in tables or as plain text (st.text), never as markdown."""
 
 from __future__ import annotations
+
+import json
 
 import pandas as pd
 import streamlit as st
 
 from dashboards import queries, ui
+from dashboards.i18n import (
+    CHAIN_SOURCES,
+    SHEET_REASONS,
+    SKIPPED_ROW_KINDS,
+    UNIT_SOURCES,
+    factor_text,
+    interpretation_lines,
+    named,
+    row_span,
+)
 from dashboards.ui import tr
 
 DATASET_ZH = {
@@ -37,6 +51,29 @@ def _dataset(code: object) -> str:
 
 def _col(zh: str, en: str) -> str:
     return zh if ui.lang() == "zh" else en
+
+
+def _interpretation(text: object) -> dict | None:
+    """fct_ingest_files.interpretation_json as a dict; None when none was recorded (files
+    loaded before it was) or it is not a JSON object."""
+    if not isinstance(text, str):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _how_read(text: object) -> str:
+    """The files table's "how it was read" cell: the interpretation's lines in one."""
+    interpretation = _interpretation(text)
+    if interpretation is None:
+        return ""
+    lines = interpretation_lines(interpretation, ui.lang())
+    if not lines:
+        return tr("read_as_template")
+    return _col("；", "; ").join(line.rstrip("。；;. ") for line in lines)
 
 
 def _files() -> None:
@@ -76,9 +113,121 @@ def _files() -> None:
                 _col("拒收原因", "Why rejected"): files.errors_json.where(
                     files.load_status == "rejected", ""
                 ),
+                _col("读取方式", "How it was read"): [
+                    _how_read(t) for t in files.interpretation_json
+                ],
             }
         )
     )
+    _interpretations(files)
+
+
+def _records(value: object) -> list[dict]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _cell(value: object) -> str:
+    """A value of the interpretation as table text (a number stays readable, a nested
+    value never reaches the page as an object)."""
+    return "" if value is None or isinstance(value, (dict, list)) else str(value)
+
+
+def _interpretations(files: pd.DataFrame) -> None:
+    """One file's interpretation in detail: its lines, then its sheets, columns, where the
+    chain came from and the sheets skipped, as tables."""
+    st.markdown(f"**{tr('interpretation')}**")
+    recorded = {
+        int(load_id): (name, interpretation)
+        for load_id, name, text in zip(
+            files.load_id, files.file_name, files.interpretation_json, strict=True
+        )
+        if (interpretation := _interpretation(text)) is not None
+    }
+    if not recorded:
+        st.caption(tr("interpretation_none"))
+        return
+    # Labels made now, in this run's language (a format_func read later must not change them).
+    labels = {i: _col(f"{name}（{i}）", f"{name} ({i})") for i, (name, _) in recorded.items()}
+    load_id = st.selectbox(
+        tr("interpretation_file"),
+        list(recorded),
+        format_func=labels.__getitem__,
+        key=f"interpretation_file_{ui.lang()}",
+    )
+    if load_id is None:
+        return
+    interpretation = recorded[load_id][1]
+    lines = interpretation_lines(interpretation, ui.lang())
+    for line in lines or [tr("interpretation_template")]:
+        st.text(line)
+    sheets = _records(interpretation.get("sheets"))
+    if sheets:
+        st.caption(tr("interp_sheets"))
+        skipped = [s.get("skipped_rows") for s in sheets]
+        skipped = [counts if isinstance(counts, dict) else {} for counts in skipped]
+        ui.table(
+            pd.DataFrame(
+                {
+                    _col("工作表", "Sheet"): [_cell(s.get("sheet")) for s in sheets],
+                    _col("表头行", "Header rows"): [row_span(s.get("header_rows")) for s in sheets],
+                    _col("读取行数", "Rows read"): [_cell(s.get("rows_read")) for s in sheets],
+                    **{
+                        _col(f"跳过的{zh}行", f"{en.capitalize()} rows skipped"): [
+                            _cell(counts.get(kind)) or "0" for counts in skipped
+                        ]
+                        for kind, (zh, en) in SKIPPED_ROW_KINDS.items()
+                    },
+                }
+            )
+        )
+    columns = [(s, c) for s in sheets for c in _records(s.get("columns"))]
+    if columns:
+        st.caption(tr("interp_columns"))
+        ui.table(
+            pd.DataFrame(
+                {
+                    _col("工作表", "Sheet"): [_cell(s.get("sheet")) for s, _ in columns],
+                    _col("表头", "Header"): [_cell(c.get("header")) for _, c in columns],
+                    _col("读作列", "Read as column"): [_cell(c.get("column")) for _, c in columns],
+                    _col("单位", "Unit"): [_cell(c.get("unit")) for _, c in columns],
+                    _col("单位取自", "Unit from"): [
+                        named(UNIT_SOURCES, c.get("unit_source"), ui.lang()) for _, c in columns
+                    ],
+                    _col("折算为万元", "To 万元"): [
+                        factor_text(c.get("factor")) for _, c in columns
+                    ],
+                }
+            )
+        )
+    chains = [(s, c) for s in sheets for c in _records(s.get("chain_from"))]
+    if chains:
+        st.caption(tr("interp_chain_from"))
+        ui.table(
+            pd.DataFrame(
+                {
+                    _col("工作表", "Sheet"): [_cell(s.get("sheet")) for s, _ in chains],
+                    _col("来源", "Source"): [
+                        named(CHAIN_SOURCES, c.get("source"), ui.lang()) for _, c in chains
+                    ],
+                    _col("文字", "Text"): [_cell(c.get("text")) for _, c in chains],
+                    _col("产业链", "Chain"): [_cell(c.get("chain")) for _, c in chains],
+                    _col("行数", "Rows"): [_cell(c.get("rows")) for _, c in chains],
+                }
+            )
+        )
+    skipped_sheets = _records(interpretation.get("skipped_sheets"))
+    if skipped_sheets:
+        st.caption(tr("interp_skipped_sheets"))
+        ui.table(
+            pd.DataFrame(
+                {
+                    _col("工作表", "Sheet"): [_cell(s.get("sheet")) for s in skipped_sheets],
+                    _col("原因", "Reason"): [
+                        named(SHEET_REASONS, s.get("reason"), ui.lang()) for s in skipped_sheets
+                    ],
+                }
+            )
+        )
 
 
 def _row_issues(frame: pd.DataFrame, title: str, none: str) -> None:
@@ -86,11 +235,17 @@ def _row_issues(frame: pd.DataFrame, title: str, none: str) -> None:
     if frame.empty:
         st.success(none, icon=":material/check_circle:")
         return
+    sheets = (
+        {_col("工作表", "Sheet"): frame.sheet_name.fillna("")}
+        if frame.sheet_name.notna().any()
+        else {}  # CSVs and one-sheet workbooks: no sheet to name
+    )
     ui.table(
         pd.DataFrame(
             {
                 _col("文件", "File"): frame.file_name,
                 _col("数据集", "Dataset"): [_dataset(d) for d in frame.dataset],
+                **sheets,
                 _col("行号", "Row"): frame.sheet_row_number,
                 _col("列", "Column"): frame.column_name,
                 _col("值（已脱敏）", "Value (masked)"): frame.cell_value,

@@ -1,4 +1,4 @@
--- The files handed in to `kpi ingest`, loaded or rejected whole.
+-- The files handed in to `kpi ingest`, loaded or rejected whole, with how each was read.
 
 with
 
@@ -22,7 +22,8 @@ final as (
         rows_rejected,
         ingested_at,
         archive_path,
-        errors as errors_json
+        errors as errors_json,
+        interpretation as interpretation_json
     from source
 
 )

@@ -14,6 +14,7 @@ final as (
         load_id,
         file_name,
         sha256,
+        sheet as sheet_name,
         row_number as sheet_row_number,
         column_name,
         value as cell_value,

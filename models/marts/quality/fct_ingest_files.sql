@@ -40,7 +40,8 @@ final as (
         cast(coalesce(warnings_per_load.warning_count, 0) as integer) as warning_count,
         files.ingested_at,
         files.archive_path,
-        files.errors_json
+        files.errors_json,
+        files.interpretation_json
     from files
     left join warnings_per_load
         on files.load_id = warnings_per_load.load_id

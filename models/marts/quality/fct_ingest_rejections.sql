@@ -24,6 +24,7 @@ final as (
         files.dataset,
         files.run_id,
         files.ingested_at,
+        rejections.sheet_name,
         cast(rejections.sheet_row_number as integer) as sheet_row_number,
         rejections.column_name,
         rejections.cell_value,

@@ -23,6 +23,7 @@ final as (
         files.dataset,
         files.run_id,
         files.ingested_at,
+        warnings.sheet_name,
         cast(warnings.sheet_row_number as integer) as sheet_row_number,
         warnings.column_name,
         warnings.cell_value,
