@@ -7,8 +7,7 @@ Great Expectations suites in `expectations/`. This table only gives each code it
 
 RULES: dict[str, str] = {
     # value types (coerce.py)
-    "invalid_date": "日期无法识别，应为 2025-03-15、2025/3/15、2025.3.15 或 2025年3月15日"
-    "（只有年月如 2025.8 按当月1日读取；只有年份不是日期）",
+    "invalid_date": "日期无法识别，应为 2025-03-15、2025/3/15、2025.3.15 或 2025年3月15日",
     "invalid_amount": "金额无法识别，应为数字（单位万元），如 1200 或 1,200.5",
     "invalid_count": "人数应为整数",
     "invalid_bool": "应填 是/否（或 Y/N、yes/no、true/false、1/0）",
