@@ -401,6 +401,7 @@ CHAIN_SOURCES = {
 }
 SHEET_REASONS = {
     "hidden": ("隐藏", "hidden"),
+    "empty": ("空白", "empty"),
     "no_header": ("未找到表头", "no header found"),
     "not_a_worksheet": ("非工作表", "not a worksheet"),
 }

@@ -265,6 +265,7 @@ def test_every_visible_sheet_with_a_header_is_read_the_others_are_listed(workspa
     hidden.append(list(VALID["leader_projects"]))
     hidden.append(["LP999", "隐藏的表", "国家级", "NE", "X", "2025-01-01"])
     hidden.sheet_state = "hidden"
+    book.create_sheet("Sheet3")  # WPS adds empty sheets
     book.save(path)
     report = _load_one(workspace, path)
     assert raw("select leader_project_id from raw.leader_projects order by 1") == [
@@ -274,6 +275,7 @@ def test_every_visible_sheet_with_a_header_is_read_the_others_are_listed(workspa
     skipped = report.interpretation["skipped_sheets"]
     assert {"sheet": "草稿", "reason": "hidden"} in skipped
     assert {"sheet": "说明", "reason": "no_header"} in skipped
+    assert {"sheet": "Sheet3", "reason": "empty"} in skipped
 
 
 def test_every_cell_python_strips_to_nothing_is_normalised_to_none():

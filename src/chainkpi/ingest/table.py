@@ -637,7 +637,8 @@ def build_table(
     for sheet in sheets:
         result = _sheet_table(sheet, dataset, file_stem)
         if isinstance(result, list):
-            skipped.append({"sheet": sheet.name, "reason": "no_header"})
+            empty = all(column.null_count == len(column) for column in sheet.grid.columns)
+            skipped.append({"sheet": sheet.name, "reason": "empty" if empty else "no_header"})
             if best_missing is None or len(result) < len(best_missing):
                 best_missing = result
         else:
@@ -702,7 +703,12 @@ def build_table(
 
 # --------------------------------------------------------------------------- the report
 
-_SHEET_REASONS = {"hidden": "隐藏", "no_header": "未找到表头", "not_a_worksheet": "非工作表"}
+_SHEET_REASONS = {
+    "hidden": "隐藏",
+    "empty": "空白",
+    "no_header": "未找到表头",
+    "not_a_worksheet": "非工作表",
+}
 _CHAIN_SOURCES = {
     "section": "分节标题",
     "sheet": "工作表名",
@@ -733,9 +739,8 @@ def describe(table: LedgerTable, dataset: Dataset) -> list[str]:
     for sheet in sheets:
         parts: list[str] = []
         rows = sheet["header_rows"]
-        if len(rows) > 1 or rows[0] > 1:
-            span = f"{rows[0]}–{rows[-1]}" if len(rows) > 1 else f"{rows[0]}"
-            parts.append(f"表头在第{span}行")
+        if len(rows) > 1:
+            parts.append(f"表头在第{rows[0]}–{rows[-1]}行")
         renamed = [
             f"{c['header']}→{dataset.column(c['column']).header_zh}"
             for c in sheet["columns"]
@@ -758,6 +763,8 @@ def describe(table: LedgerTable, dataset: Dataset) -> list[str]:
             parts.append(
                 "跳过" + "、".join(f"{KIND_ZH[k]}{n}行" for k, n in skipped.items()) + "（不入库）"
             )
+        if parts and rows[0] > 1 and len(rows) == 1:
+            parts.insert(0, f"表头在第{rows[0]}行")
         if parts or many:
             prefix = (
                 f"工作表「{sheet['sheet']}」" if sheet.get("sheet") is not None and many else ""
