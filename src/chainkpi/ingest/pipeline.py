@@ -38,6 +38,7 @@ from chainkpi.errors import UsageError
 from chainkpi.ingest import privacy, validate, worker
 from chainkpi.ingest.coerce import coerce
 from chainkpi.ingest.keys import derive_keys
+from chainkpi.ingest.period import ledger_period
 from chainkpi.ingest.rawstore import RawStore
 from chainkpi.ingest.readers import SUPPORTED_SUFFIXES, UnreadableFile, read_sheets, unsupported
 from chainkpi.ingest.rules import message
@@ -70,6 +71,9 @@ class FileReport:
     # How the file was read (real_ledgers.md rule 9): sheets, header rows, columns and their
     # source headers and units, rows skipped by kind, chains not from a column, derived keys.
     interpretation: dict = field(default_factory=dict)
+    # The month (2025-09) or quarter (2025Q3) the ledger covers, and where that was read.
+    period: str | None = None
+    period_source: str | None = None
 
     def to_json(self) -> dict:
         return {
@@ -86,6 +90,8 @@ class FileReport:
             "unknown_columns": self.unknown_columns,
             "header_row": self.header_row,
             "interpretation": self.interpretation,
+            "period": self.period,
+            "period_source": self.period_source,
         }
 
 
@@ -351,6 +357,9 @@ def load_file(
     if report.status == "already_ingested":
         return report
     archive = archive_file(workspace, path.name, report.sha256, item.data)
+    report.period, report.period_source = ledger_period(
+        path.stem, table.titles if table is not None else [], ingested_at.date()
+    )
     if table is None:
         report.status = "rejected"
         if item.previously != "rejected":
@@ -358,6 +367,7 @@ def load_file(
                 run_id=run_id, file_name=path.name, sha256=report.sha256, dataset=dataset,
                 status="rejected", rows_read=0, rows=None, rejections=[],
                 ingested_at=ingested_at, archive_path=str(archive), errors=report.errors,
+                period=report.period,
             )  # fmt: skip
         return report
 
@@ -388,7 +398,7 @@ def load_file(
         run_id=run_id, file_name=path.name, sha256=report.sha256, dataset=dataset,
         status="loaded", rows_read=report.rows_read, rows=rows, rejections=rejections,
         ingested_at=ingested_at, archive_path=str(archive), errors=[],
-        interpretation=report.interpretation,
+        interpretation=report.interpretation, period=report.period,
     )  # fmt: skip
     store.record_warnings(report.load_id, report.file, report.sha256, report.warnings)
     return report

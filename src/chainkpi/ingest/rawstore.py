@@ -44,6 +44,7 @@ create table if not exists raw.ingest_warnings (
 );
 -- Added with real-shaped ledgers (real_ledgers.md): a raw layer made before gains them.
 alter table raw.ingest_files add column if not exists interpretation varchar;
+alter table raw.ingest_files add column if not exists period varchar;
 alter table raw.ingest_rejections add column if not exists sheet varchar;
 alter table raw.ingest_warnings add column if not exists sheet varchar;
 """
@@ -124,6 +125,7 @@ class RawStore:
         archive_path: str,
         errors: list[str],
         interpretation: dict | None = None,
+        period: str | None = None,
     ) -> int:
         """Load one file's accepted rows and its bookkeeping in one transaction; its load_id."""
         con = self.con
@@ -137,7 +139,7 @@ class RawStore:
             self._run(
                 "insert into raw.ingest_files (load_id, run_id, file_name, sha256, dataset, "
                 "status, rows_read, rows_loaded, rows_rejected, ingested_at, archive_path, "
-                "errors, interpretation) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "errors, interpretation, period) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     load_id,
                     run_id,
@@ -152,6 +154,7 @@ class RawStore:
                     archive_path,
                     json.dumps(errors, ensure_ascii=False),
                     json.dumps(interpretation, ensure_ascii=False) if interpretation else None,
+                    period,
                 ],
             )
             if rejections:

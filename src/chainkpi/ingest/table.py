@@ -140,6 +140,7 @@ class LedgerTable:
     # Rows whose key is to be derived (their sheet has no ID column); None: no row.
     derive_keys: np.ndarray | None = None
     derived_ids: pa.Array | None = None  # the ID column with the derived keys (pipeline)
+    titles: list[str] = field(default_factory=list)  # title rows' texts, for the period
     warnings: list[dict] = field(default_factory=list)
     interpretation: dict = field(default_factory=dict)
 
@@ -452,6 +453,7 @@ class _SheetTable:
     interpretation: dict
     warnings: list[dict]
     has_id: bool
+    titles: list[str] = field(default_factory=list)  # text above the header (not footers)
 
 
 def _sheet_table(sheet: Sheet, dataset: Dataset, file_stem: str) -> _SheetTable | list[str]:
@@ -616,6 +618,9 @@ def _sheet_table(sheet: Sheet, dataset: Dataset, file_stem: str) -> _SheetTable 
         interpretation=interpretation,
         warnings=warnings,
         has_id=dataset.id_column in keys,
+        titles=[
+            c for c in dict.fromkeys(c for row in above for c in row if c) if not _NOTE.match(c)
+        ],
     )
 
 
@@ -698,6 +703,7 @@ def build_table(
         derive_keys=derive if derive.any() else None,
         warnings=[w for _, part in read for w in part.warnings],
         interpretation=interpretation,
+        titles=[t for _, part in read for t in part.titles],
     )
 
 
