@@ -274,9 +274,6 @@ def startup_costs(work: Path, runs: int, cache: Path | None) -> dict:
         "python": "pass",
         "import chainkpi.ingest.pipeline (pandas, pyarrow, duckdb)": "import chainkpi.ingest.pipeline",
         "import great_expectations": "import great_expectations",
-        "import great_expectations as the GX worker does (scipy.stats, altair deferred)":
-            "from chainkpi.ingest.validate import defer_imports; defer_imports(); "
-            "import great_expectations",
         "import dbt (dbt.cli.main)": "import dbt.cli.main",
     }  # fmt: skip
     for label, code in imports.items():

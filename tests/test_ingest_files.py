@@ -470,27 +470,3 @@ def test_an_interrupted_run_loses_and_doubles_nothing_when_run_again(
         "loaded"
     ] * (3 - interrupt_after)
     assert raw("select count(*), count(distinct _source_file) from raw.leads") == [(3, 3)]
-
-
-def test_a_deferred_import_runs_its_module_on_first_use_and_then_behaves_as_imported():
-    """The GX worker defers scipy.stats and altair (GX imports them for expectations the
-    suites never use). A deferred module, package or not, loads on its first attribute and
-    then is the real module; `from … import …` of it and its submodules work."""
-    code = """
-import sys
-from chainkpi.ingest.validate import defer_imports
-assert "tabnanny" not in sys.modules and "xml.dom" not in sys.modules
-defer_imports(("tabnanny", "xml.dom"))
-assert type(sys.modules["tabnanny"]).__name__ == "_Deferred"
-import tabnanny
-assert type(sys.modules["xml.dom"]).__name__ == "_Deferred"
-import xml.dom.minidom  # a submodule: its package's code runs as minidom uses it
-from tabnanny import NannyNag
-assert type(sys.modules["tabnanny"]) is type(sys) and tabnanny.NannyNag is NannyNag
-assert xml.dom.Node.ELEMENT_NODE == 1 and type(sys.modules["xml.dom"]) is type(sys)
-assert xml.dom.minidom.parseString("<a/>").documentElement.tagName == "a"
-print("ok")
-"""
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "ok"

@@ -8,15 +8,12 @@ CHAINKPI_SECRET_FILE, default ~/.config/chainkpi/secret.key, made on first use, 
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import re
 import secrets
-from functools import cache
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -156,28 +153,15 @@ def mask_array(kind: str, values: pa.Array) -> pa.Array:
     return pc.if_else(pc.greater(length, head + tail), middle, _stars(length))
 
 
-@cache
-def _hashing_connection() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB, for SHA-256 over whole columns: nothing it holds is stored."""
-    return duckdb.connect(":memory:")
-
-
 def hash_array(key: bytes, kind: str, values: pa.Array) -> pa.Array:
-    """keyed_hash() of every value: the same digests (HMAC-SHA256, RFC 2104, written out as
-    two SHA-256 in DuckDB, vectorised), null where missing."""
-    if len(key) > 64:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(64, b"\0")
-    inner, outer = bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+    """keyed_hash() of every value: HMAC-SHA256 by the standard library, once per distinct
+    value (a column repeats its values: IDs and phones in a hires ledger, names less so),
+    spread back over the cells; null where missing."""
     text = canonical_array(kind, values.cast(pa.large_string()))
-    con = _hashing_connection().cursor()
-    try:
-        con.register("clear_values", pa.table({"text": text}))
-        digests = con.sql(
-            "select sha256($outer || unhex(sha256($inner || encode($prefix || text)))) "
-            "from clear_values",
-            params={"outer": outer, "inner": inner, "prefix": f"{kind}:"},
-        ).to_arrow_table()
-    finally:
-        con.close()
-    return digests.column(0).combine_chunks().cast(pa.large_string())
+    distinct = pc.unique(text).drop_null()
+    prefix = f"{kind}:"
+    digests = pa.array(
+        [hmac.digest(key, (prefix + v).encode(), "sha256").hex() for v in distinct.to_pylist()],
+        type=pa.large_string(),
+    )
+    return digests.take(pc.index_in(text, value_set=distinct))

@@ -15,11 +15,8 @@ one batch while the ingest loads the one before and reads the next (two cores, b
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
-import sys
-import types
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -55,57 +52,11 @@ class SuiteOutcome:
     unexpected_count: int
 
 
-# Imported by GX for expectations the suites never use (distribution tests, charts): about
-# a third of GX's import time. Deferred, each loads on first real use, so nothing changes
-# but when the cost is paid (never, for our suites).
-DEFERRED_IMPORTS = ("scipy.stats", "altair")
-
-
-class _Deferred(types.ModuleType):
-    """A module registered in sys.modules that runs its code on the first attribute asked of
-    it. (importlib.util.LazyLoader does not do here: on Python 3.11 the import system's own
-    look at `__spec__` already runs the module.)"""
-
-    def __getattr__(self, name: str):
-        spec = self.__dict__.get("__spec__")
-        if spec is None or self.__dict__.get("_chainkpi_loading"):
-            raise AttributeError(name)
-        self._chainkpi_loading = True
-        self.__class__ = types.ModuleType
-        spec.loader.exec_module(self)
-        return getattr(self, name)
-
-
-def defer_imports(names: tuple[str, ...] = DEFERRED_IMPORTS) -> None:
-    """Register each module (not yet imported) as deferred; its parent package is imported."""
-    for name in names:
-        if name in sys.modules:
-            continue
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.loader is None:
-            continue
-        module = _Deferred(name)
-        module.__spec__, module.__loader__, module.__file__ = spec, spec.loader, spec.origin
-        if spec.submodule_search_locations is not None:
-            module.__path__ = list(spec.submodule_search_locations)
-        module.__package__ = name if spec.submodule_search_locations else name.rpartition(".")[0]
-        sys.modules[name] = module
-        parent, _, child = name.rpartition(".")
-        if parent:  # as the import system binds a submodule on its package
-            setattr(sys.modules[parent], child, module)
-
-
 class _Validator:
     def __init__(self) -> None:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-        defer_imports()
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
-        from great_expectations.execution_engine import pandas_execution_engine
-
-        # GX fingerprints every frame under this size (pandas' hash of every cell, a batch
-        # marker nothing here reads): half of a suite's run on a large ledger. 0 = never.
-        pandas_execution_engine.HASH_THRESHOLD = 0
 
         self._gx = gx
         self.context = gx.get_context(mode="ephemeral")
@@ -134,11 +85,6 @@ class _Validator:
 @cache
 def _validator() -> _Validator:
     return _Validator()
-
-
-def warm_up() -> None:
-    """Import GX before the per-file work starts (it takes seconds; say so once)."""
-    _validator()
 
 
 # Expectations that judge each row on its own: on several files stacked they find exactly
