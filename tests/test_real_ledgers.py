@@ -136,6 +136,14 @@ def test_other_formats_are_refused_whole_asking_for_xlsx(workspace, suffix):
     assert reports[good.name].status == "loaded"
 
 
+def test_a_web_page_saved_as_xls_is_refused_asking_for_xlsx(workspace):
+    page = workspace.inbox / f"{NE_PROJECTS}.xls"
+    page.write_text("<html><table><tr><td>项目名称</td></tr></table></html>", encoding="utf-8")
+    report = _one(workspace, page)
+    assert report.status == "rejected"
+    assert "不是 Excel 工作簿" in report.errors[0] and "另存为" in report.errors[0]
+
+
 def test_a_workbook_where_no_sheet_has_a_header_is_refused_clearly(workspace):
     sheets = [Sheet("封面", [["南澳区新能源产业链项目储备库"]]), Sheet("说明", [["按月报送"]])]
     report = _one(workspace, write_book(workspace.inbox / f"{NE_PROJECTS}.xlsx", sheets))

@@ -163,6 +163,13 @@ def _read_workbook(data: bytes, suffix: str) -> tuple[list[Sheet], list[dict]]:
     except UnreadableFile:
         raise
     except Exception as exc:  # calamine raises several types for broken archives
+        if not data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+            # Systems often export a web page or a text table under an .xls name.
+            raise UnreadableFile(
+                f"文件扩展名为 {suffix}，但内容不是 Excel 工作簿（可能是网页或文本导出）："
+                "请用 Excel 或 WPS 打开后“另存为” Excel 工作簿 (.xlsx) 再报送 "
+                f"(not an Excel workbook despite its {suffix} name)"
+            ) from None
         raise UnreadableFile(
             f"无法读取 Excel 文件 (unreadable {suffix.lstrip('.')}): {type(exc).__name__}"
         ) from None
