@@ -392,6 +392,7 @@ SKIPPED_ROW_KINDS = {
     "subtotal": ("合计/小计", "subtotal"),
     "section": ("分节标题", "section heading"),
     "note": ("注释/落款", "note or footer"),
+    "example": ("模板示例", "template example"),
 }
 CHAIN_SOURCES = {
     "section": ("分节标题", "the section heading"),

@@ -45,6 +45,18 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the inbox)")
     ingest.add_argument("--report", type=Path, help="also write the report as JSON to this file")
     ingest.add_argument("--quiet", "-q", action="store_true", help="print the total line only")
+    ingest.add_argument(
+        "--returns",
+        type=Path,
+        help="write a {stem}_退回修改.xlsx here for every file with rejected rows or rejected whole",
+    )
+
+    template = commands.add_parser(
+        "template", help="写出导入模板 (the district's import templates)"
+    )
+    template.add_argument("dataset", help="projects, chain_gaps, leads, talent_catalogue, "
+                          "talent_hires, leader_projects, or all")  # fmt: skip
+    template.add_argument("--out", type=Path, required=True, help="folder to write into")
 
     build = commands.add_parser("build", help="运行 dbt 构建并原子发布数据仓库 (build and publish)")
     build.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
@@ -115,13 +127,34 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if args.report:
         # Before ingesting: a report that cannot be written is refused with nothing loaded.
         args.report.parent.mkdir(parents=True, exist_ok=True)
-    result = ingest(args.paths or None, Workspace.from_env(), progress=progress, on_start=on_start)
+    if args.returns and args.returns.exists() and not args.returns.is_dir():
+        from chainkpi.errors import UsageError
+
+        raise UsageError(f"--returns 需要一个文件夹: {args.returns}")
+    result = ingest(
+        args.paths or None,
+        Workspace.from_env(),
+        progress=progress,
+        on_start=on_start,
+        returns=args.returns,
+    )
+    for path in result.returns:
+        if not args.quiet:
+            print(f"退回修改 → {path}")
     if args.report:
         args.report.write_text(
             json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
         )
     print(total_line(result))
     return result.exit_code
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from chainkpi.ingest.templates import write_templates
+
+    for path in write_templates(args.dataset, args.out):
+        print(f"已写出 {path}")
+    return 0
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -252,6 +285,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "ingest": cmd_ingest,
+    "template": cmd_template,
     "build": cmd_build,
     "export": cmd_export,
     "docs": cmd_docs,

@@ -74,6 +74,9 @@ class FileReport:
     # The month (2025-09) or quarter (2025Q3) the ledger covers, and where that was read.
     period: str | None = None
     period_source: str | None = None
+    # The rejected rows as handed in (personal cells masked), for the 退回修改 file: not in
+    # the JSON report.
+    returned_rows: list[dict] = field(default_factory=list, repr=False)
 
     def to_json(self) -> dict:
         return {
@@ -103,6 +106,7 @@ def rejected_row_count(rejections: list[dict]) -> int:
 @dataclass
 class IngestResult:
     files: list[FileReport]
+    returns: list[Path] = field(default_factory=list)  # 退回修改 files written
 
     @property
     def exit_code(self) -> int:
@@ -394,6 +398,7 @@ def load_file(
     report.rejected_rows = [
         {k: r[k] for k in ("row", "column", "value", "rule", "sheet") if k in r} for r in rejections
     ]
+    report.returned_rows = returned_rows(dataset, table, rejected_positions, rejections)
     report.load_id = store.record_file(
         run_id=run_id, file_name=path.name, sha256=report.sha256, dataset=dataset,
         status="loaded", rows_read=report.rows_read, rows=rows, rejections=rejections,
@@ -402,6 +407,31 @@ def load_file(
     )  # fmt: skip
     store.record_warnings(report.load_id, report.file, report.sha256, report.warnings)
     return report
+
+
+def returned_rows(
+    dataset: Dataset, table: LedgerTable, positions: list[int], rejections: list[dict]
+) -> list[dict]:
+    """Each rejected row as handed in (personal cells masked) with its broken rules by
+    column: what the 退回修改 file shows."""
+    problems: dict[tuple, dict[str, list[str]]] = {}
+    for r in rejections:
+        by_column = problems.setdefault((r.get("sheet"), r["row"]), {})
+        by_column.setdefault(r["column"], []).append(r["message"])
+    rows = []
+    for position in positions:
+        where = (table.sheet_of(position), int(table.row_numbers[position]))
+        if where not in problems:
+            continue
+        rows.append(
+            {
+                "row": where[1],
+                "sheet": where[0],
+                "cells": {c.key: _cell(table, dataset, position, c.key) for c in dataset.columns},
+                "problems": problems[where],
+            }
+        )
+    return rows
 
 
 def file_warnings(dataset: Dataset, table: LedgerTable) -> list[dict]:
@@ -461,7 +491,10 @@ def ingest(
     workspace: Workspace | None = None,
     progress: Callable[[FileReport], None] | None = None,
     on_start: Callable[[int], None] | None = None,
+    returns: Path | None = None,
 ) -> IngestResult:
+    """Ingest the files (or the inbox); with `returns`, also write a 退回修改 workbook there
+    for every file with rejected rows or rejected whole (returns.py)."""
     workspace = workspace or Workspace.from_env()
     files = collect_files(paths or [workspace.inbox])
     workspace.ensure()
@@ -545,6 +578,10 @@ def ingest(
         check_references(store, reports)
     result = IngestResult(reports)
     _log(workspace, run_id, ingested_at, result)
+    if returns is not None:
+        from chainkpi.ingest.returns import write_returns
+
+        result.returns = write_returns(reports, returns)
     return result
 
 

@@ -75,15 +75,24 @@ _HEADING = re.compile(
 )
 _HEADING_WORDS = re.compile(r"(?:项目|类|产业链|产业|领域|企业|岗位|人才)(?:[(（].*[)）])?$")
 
-SKIPPED_KINDS = ("subtotal", "section", "note")
-KIND_ZH = {"subtotal": "合计/小计", "section": "分节标题", "note": "注释/落款"}
+# The example row of the district's template (templates.py): first cell `示例`.
+_EXAMPLE = re.compile(r"^示例(?:$|[\s:：(（])")
+
+SKIPPED_KINDS = ("subtotal", "section", "note", "example")
+KIND_ZH = {
+    "subtotal": "合计/小计",
+    "section": "分节标题",
+    "note": "注释/落款",
+    "example": "模板示例",
+}
 
 
 def normalise_label(text: str | None) -> str:
-    """How headers are compared: NFKC, trimmed, case-folded, inner spaces dropped."""
+    """How headers are compared: NFKC, trimmed, case-folded, inner spaces dropped, and the
+    `*` templates put on required columns (`*项目编号`) left out."""
     if text is None:
         return ""
-    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
+    return "".join(unicodedata.normalize("NFKC", text).split()).casefold().strip("*")
 
 
 def without_units(label: str) -> str:
@@ -405,6 +414,8 @@ def _row_kinds(columns: list[pa.Array]) -> tuple[np.ndarray, pa.Array]:
     subtotal = pc.fill_null(pc.match_substring_regex(first, _SUBTOTAL.pattern), False)
     note = pc.fill_null(pc.match_substring_regex(first, _NOTE.pattern), False)
     kinds[subtotal.to_numpy(zero_copy_only=False)] = "subtotal"
+    example = pc.fill_null(pc.match_substring_regex(first, _EXAMPLE.pattern), False)
+    kinds[example.to_numpy(zero_copy_only=False) & (first_position == 0)] = "example"
     kinds[note.to_numpy(zero_copy_only=False) & (kinds == "")] = "note"
     few = np.flatnonzero((kinds == "") & (count >= 1) & (count <= 2) & (first_position <= 1))
     if len(few):
