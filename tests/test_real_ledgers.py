@@ -921,3 +921,16 @@ def test_header_top_is_the_spec_header():
         "签约时间",
     ]
     assert WIDTH == 11
+
+
+def test_an_amount_that_says_its_unit_keeps_it_whatever_the_column_says(workspace, raw):
+    rows = [["单位：亿元"],
+            ["项目名称", "项目类型", "投资方", "总投资", "项目进展", "所属产业链", "是否头部企业"],
+            ["甲项目", "建链", "甲公司", "1,200万元", "储备", "新材料产业", "×"],
+            ["乙项目", "建链", "甲公司", "0.5", "储备", "新材料", "√"],
+            ["丙项目", "建链", "甲公司", "50万美元", "储备", "新材料", "否"]]  # fmt: skip
+    report = _one(workspace, write_book(workspace.inbox / "项目储备库.xlsx", [Sheet("s", rows)]))
+    assert [(r["row"], r["rule"]) for r in report.rejected_rows] == [(5, "invalid_amount")]
+    assert raw(
+        "select planned_investment_wan, chain, head_enterprise from raw.projects order by 1"
+    ) == [(Decimal("1200.00"), "MAT", False), (Decimal("5000.00"), "MAT", True)]

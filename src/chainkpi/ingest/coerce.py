@@ -68,8 +68,9 @@ CHAIN_LABELS: dict[str, str] = {
 _YES_NO: dict[str, bool] = {
     word: code == "true" for word, code in VOCABULARY.synonyms("bool").items()
 }
-# A value ending in one of these matches its code list without it (`建链项目`, `新能源产业链`).
-_OPTIONAL_SUFFIXES = ("项目", "产业链")
+# A value ending in one of these matches its code list without it (`建链项目`, `新能源产业链`;
+# `新材料产业` too, which real_ledgers.md does not name but offices write).
+_OPTIONAL_SUFFIXES = ("项目", "产业链", "产业")
 
 
 @dataclass
@@ -78,6 +79,7 @@ class Parsed:
     invalid: np.ndarray  # bool mask: present but not parseable
     rule: str | None = None  # the rule an invalid cell breaks
     month_only: np.ndarray | None = None  # dates: cells that gave a month only (`2025.8`)
+    own_unit: np.ndarray | None = None  # amounts: cells that said their unit (`12.5亿元`)
 
 
 def _present(text: pa.Array) -> np.ndarray:
@@ -188,10 +190,31 @@ def parse_dates(text: pa.Array) -> Parsed:
     )
 
 
+# An amount that says its own unit (`12.5亿元`, `1,200万元`): then the column's unit does not
+# apply to it. Another unit in a cell (`50万美元`) is no amount.
+_UNITS_IN_CELL = {"元": 0.0001, "万元": 1.0, "亿元": 10000.0}  # 元 first: 万元 ends in 元 too
+_AMOUNT_WITH_UNIT_RE = _AMOUNT_RE.removesuffix("$") + r"\s*(?:人民币)?(?:万元|亿元|元)$"
+
+
 def parse_amounts(text: pa.Array) -> Parsed:
     ok = _mask(pc.match_substring_regex(text, _AMOUNT_RE))
-    digits = pc.replace_substring(pc.if_else(pa.array(ok), text, _NULL), ",", "")
-    return Parsed(pc.cast(digits, pa.float64()), _present(text) & ~ok, "invalid_amount")
+    own_unit = None
+    values = text
+    rest = _present(text) & ~ok
+    if rest.any():
+        with_unit = rest & _mask(pc.match_substring_regex(text, _AMOUNT_WITH_UNIT_RE))
+        if with_unit.any():
+            own_unit = with_unit
+            ok |= with_unit
+            values = pc.replace_substring_regex(text, r"\s*(?:人民币)?(?:万元|亿元|元)$", "")
+    digits = pc.replace_substring(pc.if_else(pa.array(ok), values, _NULL), ",", "")
+    numbers = pc.cast(digits, pa.float64())
+    if own_unit is not None:
+        factor = np.ones(len(text))
+        for unit, by in _UNITS_IN_CELL.items():
+            factor[own_unit & _mask(pc.ends_with(text, unit))] = by
+        numbers = pc.round(pc.multiply(numbers, pa.array(factor)), 6)
+    return Parsed(numbers, _present(text) & ~ok, "invalid_amount", own_unit=own_unit)
 
 
 def parse_counts(text: pa.Array) -> Parsed:
@@ -294,8 +317,12 @@ def coerce(
         )
         result = parse_column(column, source)
         if factors and column.key in factors:
-            # Rounded to 6 decimals: 8.65 亿元 is 86500 万元, not 86500.00000000001.
-            result.values = pc.round(pc.multiply(result.values, pa.array(factors[column.key])), 6)
+            # Rounded to 6 decimals: 8.65 亿元 is 86500 万元, not 86500.00000000001. A cell that
+            # said its own unit keeps it.
+            factor = factors[column.key]
+            if result.own_unit is not None:
+                factor = np.where(result.own_unit, 1.0, factor)
+            result.values = pc.round(pc.multiply(result.values, pa.array(factor)), 6)
         typed[column.key] = result.values
         parsed[column.key] = result
     return pa.table(typed), parsed
