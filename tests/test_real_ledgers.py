@@ -934,3 +934,20 @@ def test_an_amount_that_says_its_unit_keeps_it_whatever_the_column_says(workspac
     assert raw(
         "select planned_investment_wan, chain, head_enterprise from raw.projects order by 1"
     ) == [(Decimal("1200.00"), "MAT", False), (Decimal("5000.00"), "MAT", True)]
+
+
+@pytest.mark.parametrize(
+    "unit_row, amount",
+    [
+        ("填报单位：新能源链办    单位：亿元", Decimal("12500.00")),  # one cell for both
+        ("单位：个、亿元", Decimal("12500.00")),  # counts and money: amounts in 亿元
+        ("单位：万元/人", Decimal("1.25")),
+        ("责任单位：新能源链办", Decimal("1.25")),  # no unit row: 万元, with a warning
+    ],
+)
+def test_the_unit_row_is_read_as_written(workspace, raw, unit_row, amount):
+    rows = [[unit_row], ["项目名称", "项目类型", "投资方", "总投资", "项目进展", "所属产业链"],
+            ["甲项目", "建链", "甲公司", "1.25", "储备", "新能源"]]  # fmt: skip
+    report = _one(workspace, write_book(workspace.inbox / "项目储备库.xlsx", [Sheet("s", rows)]))
+    assert report.status == "loaded", report.errors
+    assert raw("select planned_investment_wan from raw.projects") == [(amount,)]

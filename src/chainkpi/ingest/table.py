@@ -52,9 +52,7 @@ _FOREIGN = re.compile(
 _UNIT_LIKE = re.compile(r"^(?:[万亿千百十]*元|[万亿千百]+|人|个|名|项|家|户|次|平方米|亩|%|％)$")
 # A unit row: `单位：亿元`, `金额单位：万元`, `（单位：亿元）` — not `填报单位：…` (the word
 # before 单位 would be part of another word).
-_UNIT_ROW = re.compile(
-    r"(?:^|[^\w])(?:金额|资金|投资|货币|计量)?单位\s*[:：]\s*([^\s,，;；、)）]+)"
-)
+_UNIT_ROW = re.compile(r"(?:^|[^\w])(?:金额|资金|投资|货币|计量)?单位\s*[:：]\s*([^\s;；)）]+)")
 _BRACKETS = re.compile(r"[(\[【〔［]([^()\[\]【】〔〕［］]*)[)\]】〕］]")
 # Marks offices put in front of a name (`★华普储能电池项目`).
 MARKS = "★☆※●○◎◆◇■□▲△▼▽►▶✦✧"
@@ -252,13 +250,18 @@ def _header_unit(header: str) -> str | None:
 
 
 def _unit_row(rows: list[list[str | None]]) -> tuple[str, int] | None:
-    """The unit given by a unit row above the header (`单位：亿元`), and its row index."""
+    """The unit given by a unit row above the header (`单位：亿元`, `单位：万元/人`), and its
+    row index; a `单位：` followed by no unit at all (`单位：新能源链办`) is none."""
     for index, row in enumerate(rows):
         for cell in row:
-            if cell:
-                match = _UNIT_ROW.search(cell)
-                if match:
-                    return match.group(1), index
+            for match in _UNIT_ROW.finditer(cell or ""):
+                parts = [p for p in re.split(r"[/／、,，:：]", match.group(1)) if p]
+                kinds = [classify_unit(p)[0] for p in parts]
+                # A money unit (or a currency) first: `单位：个、亿元` gives amounts in 亿元.
+                for wanted in (("money", "foreign"), ("other",)):
+                    found = [p for p, k in zip(parts, kinds, strict=True) if k in wanted]
+                    if found:
+                        return found[0], index
     return None
 
 
