@@ -8,10 +8,16 @@ English ones here are the readable forms of the codes.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 LANGS = ("zh", "en")
 LANG_NAMES = {"zh": "中文", "en": "English"}
 
 STATUSES = ("met", "on_track", "at_risk", "off_track", "no_target")
+
+# What a missing value reads as, everywhere (never None, nan or an empty cell).
+MISSING = "—"
 
 _ZH: dict[str, str] = {
     # app frame
@@ -92,7 +98,7 @@ _ZH: dict[str, str] = {
     "gap_status": "缺口状态",
     "uncovered_flag": "⚠ 无项目无线索",
     "pipeline": "项目推进",
-    "pipeline_title": "{chain} 项目按阶段（个）",
+    "pipeline_title": "{chain}项目 · 当前阶段（个）",
     "stuck": "滞留项目（未开工，在当前阶段超过 60 / 90 天）",
     "stuck_none": "没有在当前阶段滞留超过 60 天的未开工项目。",
     "stuck_60": "超过60天",
@@ -104,11 +110,11 @@ _ZH: dict[str, str] = {
     "projects_title": "项目储备库",
     "project_type": "项目类型",
     "major_only": "只看亿元以上项目",
-    "funnel_title": "项目推进漏斗（个）",
+    "funnel_title": "项目推进漏斗 · 累计到达（个）",
     "drill_stage": "查看阶段明细",
-    "projects_shown": "共 {n} 个项目，计划总投资 {inv} 万元",
+    "projects_shown": "共 {n} 个项目，计划总投资 {inv}",
     # leads page
-    "leads_title": "招商线索 · {year}年首次接洽",
+    "leads_title": "招商线索 · {year}年",
     "lead_funnel_title": "线索漏斗（条）",
     "lead_total": "线索",
     "lead_visited": "已拜访",
@@ -181,6 +187,27 @@ _ZH: dict[str, str] = {
     "hover_pct": "完成率",
     "hover_investment": "计划总投资",
     "empty_chart": "没有可显示的数据",
+    # readable numbers, one meaning per figure, phones
+    "filters": "筛选",
+    "through": "截至",
+    "through_year": "全年至今",
+    "through_quarter": "截至第{q}季度",
+    "funnel_note": "累计到达：现在处于该阶段或更后、或有该阶段日期的项目（含已终止项目）。与“当前阶段”的口径不同。",
+    "stage_note": "当前阶段：现在正处于该阶段的项目。",
+    "leads_new_metric": "新增线索（按首次接洽日期）",
+    "leads_converted_metric": "转化线索（按转化日期）",
+    "leads_converted_line": "按转化日期 {n} · 其中{year}年首次接洽 {m}",
+    "lead_cohort_title": "{year}年首次接洽的线索",
+    "lead_cohort_note": "下方漏斗和转化率只算{year}年首次接洽的线索（无论何时转化）；上方“转化线索”按转化日期计，与总览一致。",
+    "tile_link": "明细",
+    "status_list_title": "各产业链指标状态（{period}）",
+    "status_list_rest": "未设目标 {n} 项",
+    "catalogue_hires_total": "目录岗位引进",
+    "catalogue_fill_chart": "各产业链需求与已引进（人）",
+    "dbt_problem": "问题",
+    "dbt_technical": "技术细节（供数据分析员）",
+    "stale_count": "{n} 条",
+    "gap_count_unit": "个",
 }
 
 _EN: dict[str, str] = {
@@ -257,21 +284,21 @@ _EN: dict[str, str] = {
     "gap_status": "Gap status",
     "uncovered_flag": "⚠ no project, no lead",
     "pipeline": "Project pipeline",
-    "pipeline_title": "{chain} projects by stage",
+    "pipeline_title": "{chain} projects · in this stage now",
     "stuck": "Stuck projects (not started, in their stage over 60 / 90 days)",
     "stuck_none": "No project not yet started has been in its stage over 60 days.",
     "stuck_60": "over 60 days",
     "stuck_90": "over 90 days",
     "no_projects": "No projects match: ingest the project ledger, or widen the filters.",
-    "count_axis": "Count",
+    "count_axis": "Projects",
     "stage": "Stage",
     "projects_title": "Project ledger",
     "project_type": "Project type",
-    "major_only": "Only projects ≥ 1亿元",
-    "funnel_title": "Project funnel",
+    "major_only": "Only projects ≥ CNY 100m",
+    "funnel_title": "Project funnel · reached at any time",
     "drill_stage": "Show the rows of stage",
-    "projects_shown": "{n} projects, planned investment {inv} 万元",
-    "leads_title": "Investor leads · first contacted in {year}",
+    "projects_shown": "{n} projects, planned investment {inv}",
+    "leads_title": "Investor leads · {year}",
     "lead_funnel_title": "Lead funnel",
     "lead_total": "Leads",
     "lead_visited": "Visited",
@@ -303,7 +330,7 @@ _EN: dict[str, str] = {
     "open_positions_none": "Every catalogue position is filled.",
     "no_hires": "No hires recorded for {year}: ingest the talent-hires ledger.",
     "no_catalogue": "No scarce-talent catalogue yet: ingest the catalogue ledger.",
-    "people_axis": "People",
+    "people_axis": "Persons",
     "privacy_note": "This page shows counts only, no personal data.",
     "quality_title": "Data quality",
     "files": "Ledger files ingested",
@@ -340,25 +367,114 @@ _EN: dict[str, str] = {
     "hover_pct": "Of target",
     "hover_investment": "Planned investment",
     "empty_chart": "Nothing to show",
+    "filters": "Filters",
+    "through": "Through",
+    "through_year": "Whole year to date",
+    "through_quarter": "through Q{q}",
+    "funnel_note": "Reached at any time: projects in that stage or a later one now, or with that stage's date (dropped projects included). Not the same count as \u201cin this stage now\u201d.",
+    "stage_note": "In this stage now: projects whose stage is this one today.",
+    "leads_new_metric": "New leads (by first-contact date)",
+    "leads_converted_metric": "Converted leads (by conversion date)",
+    "leads_converted_line": "By conversion date {n} · of which first contacted in {year}: {m}",
+    "lead_cohort_title": "Leads first contacted in {year}",
+    "lead_cohort_note": "The funnel and rates below count only leads first contacted in {year} (whenever they converted); \u201cConverted leads\u201d above counts by conversion date, as the overview does.",
+    "tile_link": "Details",
+    "status_list_title": "KPI status by chain ({period})",
+    "status_list_rest": "{n} without a target",
+    "catalogue_hires_total": "Into catalogue positions",
+    "catalogue_fill_chart": "Needed and hired, by chain",
+    "dbt_problem": "What failed",
+    "dbt_technical": "Technical detail (for analysts)",
+    "stale_count": "{n} leads",
+    "gap_count_unit": "gaps",
 }
 
 _LABELS = {"zh": _ZH, "en": _EN}
 
-# Readable English for code lists whose seeds carry the bare code as label_en.
+# Readable English for every code list (the seeds carry the bare code as label_en): a head
+# reads "PhD" and "Visited", never `phd` or `visited`. tests/test_readable_words.py holds this
+# complete against the seeds.
 _CODE_EN = {
+    # project_stages
     "reserve": "Reserve",
     "negotiating": "Negotiating",
     "signed": "Signed",
     "started": "Started",
     "producing": "Producing",
     "dropped": "Dropped",
+    # segments
     "upstream": "Upstream",
     "midstream": "Midstream",
     "downstream": "Downstream",
+    # gap_statuses
     "open": "Open",
     "in_progress": "In progress",
     "closed": "Closed",
+    # gap_priorities
+    "high": "High",
+    "medium": "Medium",
+    "low": "Low",
+    # degrees, min_degrees
+    "postdoc": "Postdoc",
+    "phd": "PhD",
+    "master": "Master's",
+    "bachelor": "Bachelor's",
+    "below_bachelor": "Below bachelor's",
+    # talent_levels
+    "national_leader": "National leading talent",
+    "provincial_leader": "Provincial leading talent",
+    "high_level": "High-level talent",
+    # leader_levels
+    "national": "National",
+    "provincial": "Provincial",
+    "municipal": "Municipal",
+    # hire_channels
+    "job_fair": "Job fair",
+    "returnee": "Local returnee",
+    "talent_project_tech": "Talent + project + technology",
+    "tech_vp": "Technology vice-president",
+    # lead_channels
+    "investor_referral": "Investor referral",
+    "platform": "Platform",
+    "agency": "Third-party agency",
+    "field_office": "Field office",
+    "vanguard_team": "Vanguard team",
+    "fund": "Fund",
+    # lead_statuses
+    "new": "New",
+    "following": "Following up",
+    "visited": "Visited",
+    "converted": "Converted",
+    "abandoned": "Abandoned",
+    # project_types
+    "build": "Build the chain",
+    "extend": "Extend the chain",
+    "fill": "Fill a gap",
+    "strengthen": "Strengthen the chain",
+    # party_activity_types
+    "training": "Party training",
+    "committee_meeting": "Party committee meeting",
+    "work_report": "Work report",
+    "party_day": "Party theme day",
+    "study_visit": "Study visit",
+    # issue_tracks, issue_statuses
+    "policy": "Policy support",
+    "resources": "Resource guarantees",
+    "problem": "Problem solving",
+    "resolved": "Resolved",
+    "unresolvable": "Cannot be resolved",
+    # satisfaction_levels
+    "satisfied": "Satisfied",
+    "fair": "Fairly satisfied",
+    "dissatisfied": "Dissatisfied",
+    # pairing_statuses
+    "active": "Active",
+    "ended": "Ended",
+    # several lists
+    "other": "Other",
 }
+# A code that means something else in one list: (list, code).
+_LIST_CODE_EN = {("issue_statuses", "open"): "Being handled"}
 
 
 def t(key: str, lang: str = "zh", **values: object) -> str:
@@ -371,16 +487,322 @@ def status_label(status: str, lang: str = "zh") -> str:
     return t(f"status_{status}", lang)
 
 
-def code_label(code: str, label_zh: str | None, lang: str = "zh") -> str:
-    """A code-list value for display: the seed's Chinese label, or readable English."""
+def code_label(
+    code: object, label_zh: object = None, lang: str = "zh", code_list: str | None = None
+) -> str:
+    """A code-list value for display: the seed's Chinese label, or readable English; a missing
+    value is "—" (never None, nan or an empty cell). `code_list`: the seed, where a code means
+    something else in another list."""
+    if not isinstance(code, str) or not code.strip():
+        return MISSING
     if lang == "en":
-        return _CODE_EN.get(code, code.replace("_", " ").capitalize() if code else "")
-    return label_zh or code
+        if (code_list, code) in _LIST_CODE_EN:
+            return _LIST_CODE_EN[(code_list, code)]
+        return _CODE_EN.get(code, code.replace("_", " ").capitalize())
+    return label_zh if isinstance(label_zh, str) and label_zh else code
 
 
 def missing_keys() -> set[str]:
     """Keys with a Chinese label but no English one (the tests keep this empty)."""
     return set(_ZH) - set(_EN)
+
+
+# --- Units, KPIs, roles, datasets ---------------------------------------------------------------
+
+# A unit in English: (one, many). 个 counts projects unless the KPI counts gaps.
+_UNIT_EN: dict[str, tuple[str, str]] = {
+    "人": ("person", "persons"),
+    "个": ("project", "projects"),
+    "条": ("lead", "leads"),
+    "天": ("day", "days"),
+    "万元": ("CNY 10k", "CNY 10k"),
+    "亿元": ("CNY 100m", "CNY 100m"),
+}
+_GAP_KPIS = ("gaps_identified", "gaps_closed")
+
+
+def unit_label(
+    unit: object, lang: str = "zh", n: object = None, kpi_code: str | None = None
+) -> str:
+    """A unit as a head reads it: 人 / persons, 个 / projects (gaps for the gap KPIs), 条 /
+    leads, 万元 / CNY 10k, 亿元 / CNY 100m; the singular in English when `n` is 1."""
+    if not isinstance(unit, str) or not unit:
+        return ""
+    if lang != "en":
+        return unit
+    one, many = _UNIT_EN.get(unit, (unit, unit))
+    if unit == "个" and kpi_code in _GAP_KPIS:
+        one, many = "gap", "gaps"
+    try:
+        single = n is not None and float(n) == 1  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        single = False
+    return one if single else many
+
+
+# KPI names and help texts in English where the seed's English is missing or not English.
+_KPI_NAME_EN = {"major_projects_signed": "Major projects signed (≥ CNY 100m)"}
+_KPI_HELP_EN = {
+    "phd_hires": "Hires with a PhD or postdoc degree, counted by hire date.",
+    "leader_talent_projects": "Leading-talent projects at national or provincial level, counted by approval date.",
+    "talent_hires": "All talent hires, counted by hire date.",
+    "returnee_hires": "Hires marked as local returnees, counted by hire date.",
+    "catalogue_headcount": "Headcount the scarce-talent catalogue's positions ask for, counted by publication date.",
+    "catalogue_hires": "Hires into a known catalogue position, counted by hire date.",
+    "projects_signed": "Projects with a signing date (dropped ones included), counted by signing date.",
+    "signed_investment_wan": "Planned investment of the projects signed, counted by signing date.",
+    "major_projects_signed": "Signed projects with a planned investment of at least CNY 100m, counted by signing date.",
+    "projects_started": "Projects with a start date, counted by start date.",
+    "projects_producing": "Projects with a production date, counted by production date.",
+    "gaps_identified": "Chain gaps, counted by the date they were identified.",
+    "gaps_closed": "Chain gaps with a closing date, counted by closing date.",
+    "leads_new": "Investor leads, counted by first-contact date.",
+    "leads_converted": "Investor leads with a conversion date, counted by conversion date.",
+}  # fmt: skip
+
+
+def kpi_name(code: str, name_zh: object, name_en: object, lang: str = "zh") -> str:
+    if lang == "en":
+        return _KPI_NAME_EN.get(code) or (name_en if isinstance(name_en, str) else code)
+    return name_zh if isinstance(name_zh, str) else code
+
+
+def kpi_help(code: str, description_zh: object, lang: str = "zh") -> str | None:
+    """The KPI's definition for its tile's help: the seed's Chinese sentence, or English."""
+    if lang == "en":
+        return _KPI_HELP_EN.get(code)
+    return description_zh if isinstance(description_zh, str) else None
+
+
+def kpi_help_missing(codes) -> set[str]:
+    """KPI codes without an English help text (the tests keep this empty)."""
+    return set(codes) - set(_KPI_HELP_EN)
+
+
+_ROLE_LABELS = {"district": ("区领导", "District"), "analyst": ("数据分析员", "Analyst")}
+# The demo users' display names (chainkpi.auth.DEMO_USERS) in English.
+_DEMO_NAMES_EN = {
+    "区领导（演示）": "District leader (demo)",
+    "数据分析员（演示）": "Data analyst (demo)",
+    "新能源链办（演示）": "New energy chain office (demo)",
+    "半导体链办（演示）": "Semiconductors chain office (demo)",
+}
+_CHAIN_NAMES = {
+    "NE": ("新能源", "New energy"),
+    "SEMI": ("半导体和电子信息", "Semiconductors"),
+    "EQUIP": ("先进装备制造", "Advanced equipment"),
+    "MAT": ("新材料", "New materials"),
+}
+
+
+def role_label(role: str, lang: str = "zh") -> str:
+    """district → 区领导 / District; chain:NE → 新能源链办 / New energy chain office."""
+    if role in _ROLE_LABELS:
+        return _ROLE_LABELS[role][0 if lang == "zh" else 1]
+    if role.startswith("chain:"):
+        code = role.split(":", 1)[1]
+        zh, en = _CHAIN_NAMES.get(code, (code, code))
+        return f"{zh}链办" if lang == "zh" else f"{en} chain office"
+    return role
+
+
+def display_name(name: str, lang: str = "zh") -> str:
+    """A user's display name: the demo users' in English too (real users' as they are)."""
+    return _DEMO_NAMES_EN.get(name, name) if lang == "en" else name
+
+
+def user_line(user: dict, lang: str = "zh") -> str:
+    """The sidebar's "signed in as": 区领导（演示）· 区领导 / District leader (demo) · District."""
+    name = display_name(str(user.get("display_name") or user.get("username") or ""), lang)
+    return f"{name} · {role_label(str(user.get('role', '')), lang)}"
+
+
+DATASETS = {
+    "projects": ("项目储备库", "Project ledger", ("个项目", "project", "projects")),
+    "chain_gaps": ("产业链缺口", "Chain gaps", ("个缺口", "gap", "gaps")),
+    "leads": ("招商线索", "Investor leads", ("条线索", "lead", "leads")),
+    "talent_catalogue": ("人才需求目录", "Scarce-talent catalogue", ("个岗位", "position", "positions")),
+    "talent_hires": ("人才引进", "Talent hires", ("名引进人才", "hire", "hires")),
+    "leader_projects": ("领军人才项目", "Leading-talent projects", ("个领军人才项目", "leading-talent project", "leading-talent projects")),
+    "ingest": ("导入记录", "Ingest log", ("行", "row", "rows")),
+    "kpi": ("指标进度", "KPI progress", ("行", "row", "rows")),
+    "code_lists": ("代码表", "Code lists", ("行", "row", "rows")),
+}  # fmt: skip
+
+
+def dataset_label(code: object, lang: str = "zh") -> str:
+    if not isinstance(code, str) or not code:
+        return "未识别" if lang == "zh" else "Not recognised"
+    pair = DATASETS.get(code)
+    return code if pair is None else pair[0 if lang == "zh" else 1]
+
+
+# --- dbt checks in a head's words ---------------------------------------------------------------
+# meta.dbt_results names each test as dbt does (relationships_stg_projects_gap_id__gap_id__ref_
+# stg_chain_gaps_, "Got 1 result, configured to warn if != 0"); the page says what failed in
+# which dataset: 项目储备库：1 个项目的对应缺口编号不存在.
+
+# Model name (without stg_/int_/fct_/dim_) → dataset, longest first.
+_MODEL_DATASETS = (
+    ("talent_catalogue", "talent_catalogue"),
+    ("catalogue_fill", "talent_catalogue"),
+    ("talent_hires", "talent_hires"),
+    ("leader_projects", "leader_projects"),
+    ("chain_gap", "chain_gaps"),
+    ("project", "projects"),
+    ("lead", "leads"),
+    ("ingest", "ingest"),
+    ("kpi", "kpi"),
+)
+_COLUMNS = {
+    "gap_id": ("对应缺口编号", "chain-gap ID"),
+    "position_id": ("对应岗位编号", "catalogue position ID"),
+    "lead_id": ("对应线索编号", "lead ID"),
+    "project_id": ("项目编号", "project ID"),
+    "load_id": ("导入批次编号", "load ID"),
+    "chain_code": ("产业链", "chain"),
+    "kpi_code": ("指标代码", "KPI code"),
+    "hire_id": ("人才编号", "hire ID"),
+    "stage": ("项目阶段", "stage"),
+    "status": ("状态", "status"),
+    "degree": ("学历", "degree"),
+    "min_degree": ("学历要求", "minimum degree"),
+    "company": ("企业名称", "company"),
+    "project_name": ("项目名称", "project name"),
+    "project_type": ("项目类型", "project type"),
+    "investor": ("投资主体", "investor"),
+    "planned_investment_wan": ("计划总投资", "planned investment"),
+    "employer": ("用人单位", "employer"),
+    "title": ("项目名称", "title"),
+    "position_title": ("岗位名称", "position title"),
+    "headcount": ("需求人数", "headcount"),
+    "link_name": ("缺失环节", "missing link"),
+    "segment": ("链条环节", "segment"),
+    "priority": ("优先级", "priority"),
+    "channel": ("招商方式", "channel"),
+    "level": ("级别", "level"),
+    "talent_level": ("人才层次", "talent level"),
+    "hire_channel": ("引才方式", "hire channel"),
+    "identified_date": ("识别日期", "date identified"),
+    "first_contact_date": ("首次接洽日期", "first-contact date"),
+    "hire_date": ("引进日期", "hire date"),
+    "approved_date": ("立项日期", "approval date"),
+    "published_date": ("发布日期", "publication date"),
+    "file_name": ("文件名", "file name"),
+}
+_DBT_STATUS = {
+    "error": ("出错", "error"),
+    "fail": ("未通过", "failed"),
+    "warn": ("警告（数据照常发布）", "warning (the data was published)"),
+    "pass": ("通过", "passed"),
+    "success": ("成功", "succeeded"),
+    "skipped": ("跳过", "skipped"),
+    "no-op": ("无操作", "nothing to do"),
+}
+_SINGULAR_CHECKS = {
+    "assert_all_is_at_least_the_sum_of_chains": ("kpi", "全区数小于各产业链之和", "the district total is below the sum of its chains"),
+    "assert_kpi_events_sum_to_progress": ("kpi", "指标事件之和与指标进度不一致", "KPI events do not add up to the progress"),
+    "assert_kpi_progress_has_every_chain_and_kpi_each_quarter": ("kpi", "缺少某季度某产业链的指标", "a chain or KPI is missing in a quarter"),
+    "assert_kpi_targets_are_not_negative": ("kpi", "目标值为负数", "a target is negative"),
+}  # fmt: skip
+
+
+def dbt_status_label(status: object, lang: str = "zh") -> str:
+    pair = _DBT_STATUS.get(str(status))
+    return str(status) if pair is None else pair[0 if lang == "zh" else 1]
+
+
+def _dataset_of(model: str) -> str | None:
+    bare = re.sub(r"^(stg|int|fct|dim)_", "", model)
+    return next((ds for prefix, ds in _MODEL_DATASETS if bare.startswith(prefix)), None)
+
+
+def _split_model_column(rest: str, column: str | None = None) -> tuple[str, str]:
+    """relationships_<model>_<column>: the model is whatever comes before the column."""
+    if column and rest.endswith("_" + column):
+        return rest[: -len(column) - 1], column
+    for known in sorted(_COLUMNS, key=len, reverse=True):
+        if rest.endswith("_" + known):
+            return rest[: -len(known) - 1], known
+    model, _, col = rest.rpartition("_")
+    return model, col
+
+
+def dbt_check_text(name: object, failures: object, lang: str = "zh") -> str:
+    """One dbt test result as a sentence: which dataset, how many, what is wrong."""
+    text = str(name or "").split(".")[0]
+    try:
+        n = int(failures)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        n = 0
+    zh = lang == "zh"
+    kind, model, column = "", "", ""
+    if m := re.match(r"^relationships_(.+)__(\w+?)__ref_(\w+?)_?$", text):
+        kind = "relationships"
+        model, column = _split_model_column(m.group(1), m.group(2))
+    elif m := re.match(r"^(not_null|unique|accepted_values)_(.+?)(?:__.*)?$", text):
+        kind = m.group(1)
+        model, column = _split_model_column(m.group(2))
+    elif text in _SINGULAR_CHECKS:
+        dataset, what_zh, what_en = _SINGULAR_CHECKS[text]
+        where = dataset_label(dataset, lang)
+        return f"{where}：{what_zh}（{n} 行）" if zh else f"{where}: {what_en} ({n} rows)"
+    elif m := re.match(r"^column_rules_(.+)$", text):
+        kind, model = "column_rules", m.group(1)
+    dataset = _dataset_of(model) if model else None
+    where = dataset_label(dataset, lang) if dataset else ("数据仓库" if zh else "Warehouse")
+    entity_zh, one, many = DATASETS.get(dataset or "", (None, None, ("行", "row", "rows")))[2]
+    things = one if n == 1 else many
+    col_zh, col_en = _COLUMNS.get(column, (column, column.replace("_", " ")))
+    if kind == "relationships":
+        return (
+            f"{where}：{n} {entity_zh}的{col_zh}不存在"
+            if zh
+            else f"{where}: {n} {things} {'names' if n == 1 else 'name'} a {col_en} that does not exist"
+        )
+    if kind == "not_null":
+        return (
+            f"{where}：{n} {entity_zh}缺少{col_zh}"
+            if zh
+            else f"{where}: {n} {things} {'has' if n == 1 else 'have'} no {col_en}"
+        )
+    if kind == "unique":
+        return (
+            f"{where}：{col_zh}有 {n} 个重复值"
+            if zh
+            else f"{where}: {n} duplicate {col_en} {'value' if n == 1 else 'values'}"
+        )
+    if kind == "accepted_values":
+        return (
+            f"{where}：{n} {entity_zh}的{col_zh}不在代码表中"
+            if zh
+            else f"{where}: {n} {things} {'has' if n == 1 else 'have'} a {col_en} outside its code list"
+        )
+    return (
+        f"{where}：{n} 行未通过数据检查"
+        if zh
+        else f"{where}: {n} {'row' if n == 1 else 'rows'} failed a data check"
+    )
+
+
+# --- Times, with their time zone ----------------------------------------------------------------
+# The ingest stamps files in UTC (raw.ingest_files.ingested_at); a head reads Beijing time.
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def format_time(value: object, lang: str = "zh", *, source_tz: dt.tzinfo = dt.UTC) -> str:
+    """A moment as 2026-12-03 05:23（北京时间）/ 2026-12-03 05:23 (Beijing time, UTC+8);
+    a naive value is read in `source_tz` (UTC: how the ingest stores it)."""
+    if value is None or not hasattr(value, "strftime"):
+        return MISSING
+    try:
+        if value != value:  # NaT
+            return MISSING
+    except TypeError:
+        pass
+    moment = value if getattr(value, "tzinfo", None) else value.replace(tzinfo=source_tz)
+    local = moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    return f"{local}（北京时间）" if lang == "zh" else f"{local} (Beijing time, UTC+8)"
 
 
 # --- How the ingest read a file (raw.ingest_files.interpretation) ----------------------------

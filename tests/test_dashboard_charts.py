@@ -150,7 +150,7 @@ def test_values_keep_their_units_and_large_amounts_read_in_yi():
     assert charts.format_value(38.0, "人") == "38 人"
     assert charts.format_value(291276.9, "万元", False) == "29.13 亿元"
     assert charts.format_value(291276.9, "万元", False, exact=True) == "291,276.9 万元"
-    assert charts.format_value(200000.0, "万元", False) == "20 亿元"
+    assert charts.format_value(200000.0, "万元", False) == "20.00 亿元"  # two decimals in 亿元
     assert charts.format_value(None, "人") == "—"
     assert charts.format_pct(0.7600) == "76%"
 
@@ -187,7 +187,7 @@ def test_rate_bar_and_hires_and_catalogue_charts_carry_exact_figures():
     )
     bar = charts.make_rate_bar(rates, title="转化率").data[0]
     assert list(bar.x) == [0.25] and list(bar.text) == ["25%"]
-    assert "中位" in bar.hovertemplate
+    assert "中位" in bar.customdata[0] and "31 天" in bar.customdata[0]
     hires = pd.DataFrame(
         {"period": ["Q1", "Q2", "Q1"], "group": ["博士", "博士", "硕士"], "count": [1, 2, 3]}
     )
