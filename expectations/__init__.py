@@ -21,6 +21,9 @@ DATASET_MODULES = (
     "talent_catalogue",
     "talent_hires",
     "leader_projects",
+    "party_activities",
+    "mentoring_pairs",
+    "enterprise_issues",
 )
 
 

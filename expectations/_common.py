@@ -40,7 +40,9 @@ def contract_expectations(dataset: Dataset) -> list[gxe.Expectation]:
         elif column.type == COUNT:
             rules.append(
                 gxe.ExpectColumnValuesToBeBetween(
-                    column=column.key, min_value=1, meta={"rule": "count_below_one"}
+                    column=column.key,
+                    min_value=column.minimum,
+                    meta={"rule": "count_below_one" if column.minimum == 1 else "negative_count"},
                 )
             )
     return rules

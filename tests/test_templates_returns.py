@@ -34,6 +34,13 @@ FILLED = {
         {"leader_project_id": "LP-1", "title": "甲课题", "level": "国家级", "employer": "甲公司",
          "approved_date": dt.datetime(2025, 6, 1)},
     ],
+    "enterprise_issues": [
+        {"issue_id": "E-1", "chain": "先进装备制造", "enterprise": "甲公司", "track": "要素保障",
+         "summary": "用电增容", "received_date": dt.datetime(2025, 7, 1), "status": "已办结",
+         "resolved_date": dt.datetime(2025, 7, 20), "satisfaction": "基本满意"},
+        {"issue_id": "E-2", "enterprise": "乙公司", "track": "政策惠企", "summary": "申报指导",
+         "received_date": dt.datetime(2025, 8, 1), "status": "办理中"},
+    ],
 }  # fmt: skip
 
 

@@ -87,6 +87,14 @@ def project_fingerprint(root: Path = PROJECT_ROOT) -> str:
     return digest.hexdigest()
 
 
+def _upgrade_raw_layer(raw_db: Path) -> None:
+    """A raw layer written by an older version gains the tables and columns dbt now reads
+    (a new dataset's table, ingest_files.period, …): what `kpi ingest` does on opening it."""
+    from chainkpi.ingest.rawstore import RawStore
+
+    RawStore(raw_db).close()
+
+
 def raw_fingerprint(raw_db: Path) -> str:
     """What the raw layer holds, cheaply: its bookkeeping (append-only, one row per file)."""
     con = _open_read_only(raw_db, "原始数据层 (raw layer)")
@@ -364,6 +372,7 @@ def build(
             f"还没有导入任何台账：请先运行 kpi ingest (no ingested data in {workspace.home})"
         )
     workspace.ensure()
+    _upgrade_raw_layer(workspace.raw_db)
     build_dir = workspace.warehouse_dir / "build"
     with _BuildLock(workspace.warehouse_dir / ".build.lock"):
         as_of = as_of or dt.date.today()

@@ -43,7 +43,7 @@ _DATE_RE = (
 # Arrow's RE2: \d is an ASCII digit (after NFKC, full-width digits are ASCII already; other
 # scripts' digits are not a number an office means, and are rejected).
 _AMOUNT_RE = r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$"
-_COUNT_RE = r"^[+-]?\d+(?:\.0+)?(?:人|名|个|位)?$"
+_COUNT_RE = r"^[+-]?\d+(?:\.0+)?(?:人|名|个|位|件|次|项)?$"
 # A month without a day (`2025.8`, `2025年8月`, `2025-08`, `202508`): the first of the month.
 _MONTH_RE = r"^(?P<y>[0-9]{4})(?:[\t ]*[-/.年][\t ]*(?P<m>[0-9]{1,2})[\t ]*月?|(?P<mm>[0-9]{2}))$"
 # A date without separators (`20250815`).
@@ -219,7 +219,9 @@ def parse_amounts(text: pa.Array) -> Parsed:
 
 def parse_counts(text: pa.Array) -> Parsed:
     ok = _mask(pc.match_substring_regex(text, _COUNT_RE))
-    digits = pc.replace_substring_regex(pc.if_else(pa.array(ok), text, _NULL), "[人名个位]$", "")
+    digits = pc.replace_substring_regex(
+        pc.if_else(pa.array(ok), text, _NULL), "[人名个位件次项]$", ""
+    )
     numbers = pc.cast(digits, pa.float64())
     ok &= _mask(pc.less_equal(pc.abs(numbers), MAX_COUNT))
     counts = pc.cast(

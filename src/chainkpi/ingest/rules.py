@@ -17,6 +17,7 @@ RULES: dict[str, str] = {
     "not_in_code_list": "取值不在允许范围内",
     "negative_amount": "金额不能为负数",
     "count_below_one": "人数应为不小于 1 的整数",
+    "negative_count": "应为不小于 0 的整数",
     "date_order": "日期先后顺序不对",
     "stage_needs_date": "该项目阶段必须填写对应日期",
     "status_needs_date": "该状态必须填写对应日期",

@@ -35,6 +35,10 @@ class Column:
     personal: bool = False  # name, ID number, phone: masked + keyed hash, never clear
     refers_to: str | None = None  # dataset whose key this column references
     default: str | None = None  # stored code when the cell is missing (talent_level)
+    minimum: int = 1  # COUNT: the least whole number allowed (problems_solved: 0)
+    # Free text that may name people (enterprise_issues.summary): shown to analysts and the
+    # chain's own office only.
+    restricted: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ class Dataset:
     key_from: tuple[tuple[str, ...], ...] = ()
     key_hashed: bool = False
     aliases: dict[str, str] = field(default_factory=dict)  # extra header spellings -> key
+    # Other words that tell this dataset in a file name (企业诉求 also as 直通车).
+    file_names: tuple[str, ...] = ()
 
     @property
     def required(self) -> list[str]:
@@ -175,6 +181,56 @@ DATASETS: dict[str, Dataset] = {
             id_column="leader_project_id",
             key_from=(("title",),),
         ),
+        # ---- party_service_funds.md: party building, mentoring, enterprise service
+        Dataset(
+            "party_activities",
+            "党建活动",
+            (
+                _c("activity_id", "活动编号", required=True),
+                _c("chain", "所属产业链", CHAIN, required=True),
+                _c("activity_type", "活动类型", ENUM, required=True, code_list="activity_type"),
+                _c("title", "活动名称", required=True),
+                _c("activity_date", "活动日期", DATE, required=True),
+                _c("participants", "参加人数", COUNT),
+                _c("problems_solved", "研究解决问题数", COUNT, minimum=0),
+            ),
+            id_column="activity_id",
+            key_from=(("chain", "activity_date", "title"),),
+        ),
+        Dataset(
+            "mentoring_pairs",
+            "帮带结对",
+            (
+                _c("pair_id", "结对编号", required=True),
+                _c("chain", "所属产业链", CHAIN, required=True),
+                _c("mentor_org", "帮带党组织", required=True),
+                _c("mentee_org", "被帮带党组织", required=True),
+                _c("signed_date", "结对日期", DATE, required=True),
+                _c("has_agreement", "是否签订共建协议", BOOL),
+                _c("status", "结对状态", ENUM, required=True, code_list="pairing_status"),
+                _c("ended_date", "结束日期", DATE),
+            ),
+            id_column="pair_id",
+            key_from=(("mentor_org", "mentee_org"),),
+        ),
+        Dataset(
+            "enterprise_issues",
+            "企业诉求",
+            (
+                _c("issue_id", "诉求编号", required=True),
+                _c("chain", "所属产业链", CHAIN),
+                _c("enterprise", "企业名称", required=True),
+                _c("track", "直通车类别", ENUM, required=True, code_list="issue_track"),
+                _c("summary", "诉求内容", required=True, restricted=True),
+                _c("received_date", "受理日期", DATE, required=True),
+                _c("status", "办理状态", ENUM, required=True, code_list="issue_status"),
+                _c("resolved_date", "办结日期", DATE),
+                _c("satisfaction", "企业评价", ENUM, code_list="satisfaction"),
+            ),
+            id_column="issue_id",
+            key_from=(("enterprise", "track", "received_date"),),
+            file_names=("直通车",),
+        ),
     )
 }
 
@@ -203,6 +259,6 @@ def dataset_for_filename(stem: str) -> Dataset | None:
         if lowered.startswith(key):
             return DATASETS[key]
     for dataset in DATASETS.values():
-        if dataset.name_zh in stem:
+        if any(name in stem for name in (dataset.name_zh, *dataset.file_names)):
             return dataset
     return None

@@ -54,6 +54,12 @@ _CROSS_RULES = {
     ("leads", "chain"): "空白表示尚未分配产业链",
     ("talent_hires", "chain"): "空白表示不属于四条产业链",
     ("talent_hires", "talent_level"): "空白视为其他",
+    ("mentoring_pairs", "ended_date"): "结对状态为已结束时必填；不早于结对日期",
+    ("enterprise_issues", "resolved_date"): "办理状态为已办结或无法办理时必填；不早于受理日期",
+    (
+        "enterprise_issues",
+        "summary",
+    ): "诉求内容只对分析员和本链办公室可见；请勿写入个人身份证号、电话",
 }
 # One example value per column: a row an office can copy, valid as a whole.
 _EXAMPLES: dict[str, dict[str, object]] = {
@@ -87,6 +93,19 @@ _EXAMPLES: dict[str, dict[str, object]] = {
         "title": "高效光伏电池关键技术", "level": "provincial", "chain": "NE",
         "employer": "某某新能源科技有限公司", "approved_date": dt.date(2025, 6, 30),
     },
+    "party_activities": {
+        "chain": "NE", "activity_type": "committee_meeting", "title": "第三季度产业链党委会议",
+        "activity_date": dt.date(2025, 9, 18), "participants": 23, "problems_solved": 4,
+    },
+    "mentoring_pairs": {
+        "chain": "SEMI", "mentor_org": "某某微电子有限公司党委", "mentee_org": "某某电子有限公司党支部",
+        "signed_date": dt.date(2025, 3, 1), "has_agreement": "是", "status": "active",
+    },
+    "enterprise_issues": {
+        "chain": "EQUIP", "enterprise": "某某智能装备有限公司", "track": "resources",
+        "summary": "新厂房用电增容", "received_date": dt.date(2025, 7, 2), "status": "resolved",
+        "resolved_date": dt.date(2025, 8, 15), "satisfaction": "satisfied",
+    },
 }  # fmt: skip
 
 
@@ -105,6 +124,8 @@ def note(dataset: Dataset, column: Column) -> str:
     if column.type == ENUM:
         labels = "、".join(zh for zh, _ in CODE_LISTS[column.code_list].values())
         lines.append(f"从下拉选择：{labels}")
+    elif column.type == COUNT and column.minimum != 1:
+        lines.append(f"不小于 {column.minimum} 的整数")
     else:
         lines.append(_TYPE_WORDS.get(column.type, "文本"))
     if column.key == dataset.id_column:
@@ -232,8 +253,8 @@ def _validation(column: Column) -> dict | None:
         return {
             "validate": "integer",
             "criteria": ">=",
-            "value": 1,
-            "error_message": "请填写不小于 1 的整数",
+            "value": column.minimum,
+            "error_message": f"请填写不小于 {column.minimum} 的整数",
         }
     return None
 

@@ -39,6 +39,12 @@ CODE_LIST_SEEDS = {
     "talent_level": "talent_levels",
     "hire_channel": "hire_channels",
     "leader_level": "leader_levels",
+    # party_service_funds.md
+    "activity_type": "party_activity_types",
+    "pairing_status": "pairing_statuses",
+    "issue_track": "issue_tracks",
+    "issue_status": "issue_statuses",
+    "satisfaction": "satisfaction_levels",
 }
 # Lists a value synonym may name besides the code lists.
 EXTRA_LISTS = ("chain", "bool")
