@@ -951,3 +951,49 @@ def test_the_unit_row_is_read_as_written(workspace, raw, unit_row, amount):
     report = _one(workspace, write_book(workspace.inbox / "项目储备库.xlsx", [Sheet("s", rows)]))
     assert report.status == "loaded", report.errors
     assert raw("select planned_investment_wan from raw.projects") == [(amount,)]
+
+
+# --------------------------------------------------------------------------- hostile files
+
+
+def test_symbolic_links_are_refused_not_followed(workspace, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret = write_book(outside / f"{NE_PROJECTS}.xlsx", [spec_ledger()])
+    (workspace.inbox / "项目储备库_链接.xlsx").symlink_to(secret)
+    (workspace.inbox / "项目储备库_断链.csv").symlink_to(tmp_path / "nowhere.csv")
+    (workspace.inbox / "linked_folder").symlink_to(outside, target_is_directory=True)
+    good = write_book(workspace.inbox / "项目储备库_本身.xls", [spec_ledger()])
+    reports = {r.file: r for r in ingest(None, workspace).files}
+    assert reports[good.name].status == "loaded"
+    for name in ("项目储备库_链接.xlsx", "项目储备库_断链.csv", "linked_folder"):
+        assert reports[name].status == "rejected" and "符号链接" in reports[name].errors[0]
+    assert not [p for p in workspace.archive.rglob("*") if p.is_file() and "链接" in p.name]
+    assert len(reports) == 4
+
+
+def test_control_characters_are_printed_escaped(workspace, capsys):
+    from chainkpi.cli import main
+
+    rows = [["项目名称", "项目类型", "投资方", "总投资（万元）", "项目进展", "所属产业链"],
+            ["甲\x1b]0;pwned\x07项目", "建链", "甲公司", "1", "\x1b[2J推进中", "新能源"]]  # fmt: skip
+    write_gbk_csv(workspace.inbox / "项目储备库\x1b[31m.csv", rows, "utf-8")
+    main(["ingest"])
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b[2J推进中" in out
+
+
+def test_the_workspace_is_the_owners_alone(workspace):
+    import stat
+
+    from chainkpi.cli import main
+
+    write_book(workspace.inbox / f"{NE_PROJECTS}.xls", [spec_ledger()])
+    saved = os.umask(0o022)
+    try:
+        assert main(["ingest"]) == 0
+    finally:
+        os.umask(saved)
+    for path in (workspace.raw_db, workspace.logs / "ingest.jsonl"):
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path

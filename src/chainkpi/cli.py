@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -306,6 +307,9 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     disable_telemetry()
+    # Everything the workspace gets — warehouse, raw layer (masked values, keyed hashes),
+    # logs, dbt's target, exports — is the owner's alone: folders 0700, files 0600.
+    os.umask(0o077)
     # A log handler that cannot write (a full disk) must not print its own traceback over the
     # command's one-line error; the failure itself still surfaces as that error.
     logging.raiseExceptions = False

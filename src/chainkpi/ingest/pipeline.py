@@ -117,18 +117,30 @@ class IngestResult:
 
 
 def collect_files(paths: Iterable[Path]) -> list[Path]:
-    """Every ledger named or inside the folders named, in name order (inputs.md)."""
+    """Every ledger named or inside the folders named, in name order (inputs.md). Symbolic
+    links are listed (not followed, not even into folders): the ingest refuses them."""
     found: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            found += [
-                p for p in path.rglob("*") if p.is_file() and not p.name.startswith((".", "~$"))
-            ]
-        elif path.is_file():
+        if path.is_dir() and not path.is_symlink():
+            for folder, folders, names in os.walk(path):
+                links = [name for name in folders if (Path(folder) / name).is_symlink()]
+                found += [
+                    Path(folder) / name
+                    for name in (*names, *links)
+                    if not name.startswith((".", "~$"))
+                    and ((Path(folder) / name).is_file() or (Path(folder) / name).is_symlink())
+                ]
+        elif path.is_file() or path.is_symlink():
             found.append(path)
         else:
             raise UsageError(f"找不到文件或文件夹 (no such file or folder): {path}")
     return sorted(set(found), key=lambda p: (p.name, str(p)))
+
+
+SYMLINK_REFUSED = (
+    "是符号链接（快捷方式），不予读取：请把台账文件本身放入收件箱 "
+    "(a symbolic link: hand in the file itself)"
+)
 
 
 def _short(value: object) -> str | None:
@@ -557,6 +569,21 @@ def ingest(
             return sum(item.typed.num_rows for item in group if item.typed is not None)
 
         for path in reading_order(files):
+            if path.is_symlink():  # never followed: refused, recorded, the others go on
+                report = FileReport(
+                    path.name, hashlib.sha256(f"symlink:{path}".encode()).hexdigest(),
+                    _dataset_key(path), "rejected", errors=[SYMLINK_REFUSED], path=str(path),
+                )  # fmt: skip
+                store.record_file(
+                    run_id=run_id, file_name=path.name, sha256=report.sha256,
+                    dataset=DATASETS.get(report.dataset), status="rejected", rows_read=0,
+                    rows=None, rejections=[], ingested_at=ingested_at, archive_path="",
+                    errors=report.errors,
+                )  # fmt: skip
+                reports.append(report)
+                if progress:
+                    progress(report)
+                continue
             if batch and _dataset_key(path) != batch[-1].report.dataset:
                 send()  # a dataset read whole: checked while the next one is read
             data = path.read_bytes()

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import re
+
 from chainkpi.ingest.pipeline import FileReport, IngestResult, rejected_row_count
 from chainkpi.ingest.rules import message
 from chainkpi.ingest.schema import DATASETS
 
 SHOWN_PER_FILE = 5
+# Control characters (and the DEL and C1 ranges) in a file name or a cell would act on the
+# terminal (retitle it, clear it, forge a line): printed escaped.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: object) -> str:
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(text))
 
 
 def file_lines(report: FileReport) -> list[str]:
+    """The lines printed for one file, control characters escaped."""
+    return [printable(line) for line in _file_lines(report)]
+
+
+def _file_lines(report: FileReport) -> list[str]:
     name = DATASETS[report.dataset].name_zh if report.dataset else "?"
     if report.status == "already_ingested":
         return [f"  = {report.file}  [{name}] 已导入过（内容相同），跳过 (already ingested)"]
