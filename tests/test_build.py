@@ -246,6 +246,25 @@ def test_every_quarter_with_data_has_every_chain_and_kpi(built):
     assert count == 7 * 5 * 15
 
 
+def test_a_year_that_is_over_says_met_or_missed_on_quarter_arithmetic(built):
+    """As of 2026-01-15, 2025 is over: its quarters are finished, keep q/4 (the export's
+    numbers, test above) and carry the year's result."""
+    rows = published_rows(
+        built,
+        """select kpi_code, quarter, period_state, elapsed_share, is_year_over, year_result,
+                  as_of_date
+           from main.fct_kpi_progress
+           where year = 2025 and chain_code = 'ALL'
+             and kpi_code in ('phd_hires', 'leader_talent_projects') order by kpi_code, quarter""",
+    )
+    shares = [Decimal("0.25"), Decimal("0.5"), Decimal("0.75"), Decimal("1")]
+    assert rows == [
+        # 1 national project in 2025 against a target of 1: met; 3 PhDs against 50: missed
+        *[("leader_talent_projects", q, "finished", shares[q - 1], True, "met", AS_OF) for q in (1, 2, 3, 4)],
+        *[("phd_hires", q, "finished", shares[q - 1], True, "missed", AS_OF) for q in (1, 2, 3, 4)],
+    ]  # fmt: skip
+
+
 def test_published_warehouse_holds_tables_only_and_its_build_record(built):
     kinds = published_rows(built, "select distinct table_type from information_schema.tables")
     assert kinds == [("BASE TABLE",)]

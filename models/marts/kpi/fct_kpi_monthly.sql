@@ -1,7 +1,10 @@
 -- Every KPI per chain (ALL, NE, SEMI, EQUIP, MAT) and month, with the year-to-date running
 -- total, for the dashboard's pace chart. One row per (year, month, chain_code, kpi_code) for
 -- every month from the first to the last month that has any KPI event. The straight-line
--- pace (annual_target × month / 12) is given where a target exists.
+-- pace is given where a target exists: annual_target × month / 12 for a month that is over
+-- (or not begun), and by the calendar for the running month (the month holding the as-of
+-- date): annual_target × the as-of date's day of the year ÷ the days in the year, as
+-- fct_kpi_progress paces its running quarter.
 
 with
 
@@ -26,6 +29,27 @@ targets as (
 chains as (
 
     select * from {{ ref('dim_chains') }}
+
+),
+
+as_of as (
+
+    select
+        {{ as_of_date() }} as as_of_date,
+        cast(extract(year from {{ as_of_date() }}) as integer) as as_of_year,
+        cast(extract(month from {{ as_of_date() }}) as integer) as as_of_month
+
+),
+
+calendar as (
+
+    select
+        as_of.*,
+        {{ dbt.datediff(year_start('as_of.as_of_year'), 'as_of.as_of_date', 'day') }} + 1
+            as as_of_day_of_year,
+        {{ dbt.datediff(year_start('as_of.as_of_year'), year_start('as_of.as_of_year + 1'), 'day') }}
+            as as_of_days_in_year
+    from as_of
 
 ),
 
@@ -119,6 +143,25 @@ actuals as (
 
 ),
 
+in_time as (
+
+    select
+        actuals.*,
+        calendar.as_of_date,
+        case
+            when actuals.year * 12 + actuals.month < calendar.as_of_year * 12 + calendar.as_of_month
+                then 'finished'
+            when actuals.year * 12 + actuals.month = calendar.as_of_year * 12 + calendar.as_of_month
+                then 'running'
+            else 'future'
+        end as period_state,
+        calendar.as_of_day_of_year,
+        calendar.as_of_days_in_year
+    from actuals
+    cross join calendar
+
+),
+
 final as (
 
     select
@@ -132,9 +175,26 @@ final as (
         cast(actuals.ytd_actual as decimal(18, 2)) as ytd_actual,
         cast(targets.annual_target as decimal(18, 2)) as annual_target,
         cast(
-            round(targets.annual_target * actuals.month / 12, 2) as decimal(18, 2)
-        ) as expected_to_date
-    from actuals
+            case
+                when actuals.period_state = 'running'
+                    then round(
+                        targets.annual_target * actuals.as_of_day_of_year
+                        / actuals.as_of_days_in_year,
+                        2
+                    )
+                else round(targets.annual_target * actuals.month / 12, 2)
+            end as decimal(18, 2)
+        ) as expected_to_date,
+        actuals.as_of_date,
+        cast(actuals.period_state as {{ dbt.type_string() }}) as period_state,
+        cast(
+            case
+                when actuals.period_state = 'running'
+                    then round(1.0 * actuals.as_of_day_of_year / actuals.as_of_days_in_year, 6)
+                else round(1.0 * actuals.month / 12, 6)
+            end as decimal(9, 6)
+        ) as elapsed_share
+    from in_time as actuals
     left join targets
         on
             actuals.year = targets.year
