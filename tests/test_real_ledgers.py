@@ -997,3 +997,31 @@ def test_the_workspace_is_the_owners_alone(workspace):
         os.umask(saved)
     for path in (workspace.raw_db, workspace.logs / "ingest.jsonl"):
         assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+
+
+def test_a_sheet_declaring_a_far_cell_is_refused_and_the_others_load(tmp_path):
+    """A few KB of xlsx with a cell at XFD1048576 would make the reader allocate a grid of
+    17 billion cells: refused whole, recorded, the valid file beside it loaded. In a child
+    process, so that a regression aborts only it."""
+    import openpyxl
+
+    home = tmp_path / "home"
+    inbox = home / "inbox"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["项目名称", "项目类型", "投资方", "总投资（万元）", "项目进展", "所属产业链"])
+    sheet["XFD1048576"] = "x"
+    inbox.mkdir(parents=True)
+    book.save(inbox / "项目储备库_far.xlsx")
+    good = write_book(inbox / f"{NE_PROJECTS}.xls", [spec_ledger()])
+    env = {**os.environ, "CHAINKPI_HOME": str(home), "CHAINKPI_SECRET": "test-secret"}
+    done = subprocess.run(
+        [sys.executable, "-m", "chainkpi.cli", "ingest", "--report", str(tmp_path / "r.json")],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr[-2000:]
+    reports = {r["file"]: r for r in json.loads((tmp_path / "r.json").read_text("utf-8"))}
+    far = reports["项目储备库_far.xlsx"]
+    assert far["status"] == "rejected" and "范围过大" in far["errors"][0]
+    assert "1048576 行 × 16384 列" in far["errors"][0]
+    assert reports[good.name]["status"] == "loaded"

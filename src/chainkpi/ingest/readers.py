@@ -18,6 +18,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,11 +136,59 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
+# Limits a workbook is read within: a few KB of xlsx can declare a cell at XFD1048576 (a
+# 17-billion-cell grid) or expand to gigabytes of XML. Past them the file is refused whole.
+MAX_UNZIPPED_BYTES = 512 * 1024 * 1024
+MAX_SHEET_CELLS = 30_000_000  # rows × columns of a sheet's grid (a 1M-row, 30-column ledger)
+_CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
+_ROW_REF = re.compile(rb'<row\b[^>]*?\br="([0-9]{1,7})"')
+_WIDE_OR_DEEP = re.compile(rb'\br="(?:[A-Z]{2,3}[0-9]|[A-Z]{1,3}[0-9]{6})')
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def check_xlsx_limits(data: bytes) -> None:
+    """Refuse an xlsx whose unzipped size or whose sheets' grid is past the limits, before
+    anything allocates it. A sheet's grid is read off its cell references: only when one
+    names a column past Z or a row past 99,999 (a ledger seldom does) is every one read."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        return  # not a zip: calamine says why
+    if sum(member.file_size for member in members) > MAX_UNZIPPED_BYTES:
+        raise UnreadableFile(
+            f"文件解压后超过 {MAX_UNZIPPED_BYTES // 2**20} MB，无法读取：请拆分后报送 (too large unzipped)"
+        )
+    for member in members:
+        if not (member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml")):
+            continue
+        xml = archive.read(member)
+        if not _WIDE_OR_DEEP.search(xml):
+            continue
+        rows = max((int(m.group(1)) for m in _ROW_REF.finditer(xml)), default=0)
+        columns = 0
+        for m in _CELL_REF.finditer(xml):
+            rows = max(rows, int(m.group(2)))
+            columns = max(columns, _column_number(m.group(1)))
+        if rows * max(columns, 1) > MAX_SHEET_CELLS:
+            raise UnreadableFile(
+                f"工作表的范围过大（{rows} 行 × {columns} 列），无法读取：请删去表格之外的"
+                "空白单元格或拆分后报送 (sheet grid too large)"
+            )
+
+
 def _read_workbook(data: bytes, suffix: str) -> tuple[list[Sheet], list[dict]]:
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     if not data:
         raise UnreadableFile("文件为空 (empty file)")
+    check_xlsx_limits(data)
     sheets: list[Sheet] = []
     left_out: list[dict] = []
     try:
