@@ -1,7 +1,8 @@
 -- Every investor lead (current state) with its funnel position, age and stale flag.
--- Stale (not followed up): the ledger has no follow-up date, so a lead still open (new,
--- following, visited) whose first contact lies `stale_lead_days` (30) or more days before the
--- as-of date counts as not followed up: it has been neither converted nor closed in that time.
+-- Stale (30 天以上未跟进, not followed up): a lead still open (new, following, visited) whose
+-- last follow-up lies `stale_lead_days` (30) or more days before the as-of date. The ledger
+-- has no follow-up date: the last follow-up is the newest ledger, by period, in which the
+-- lead's status changed, else its first contact (int_lead_follow_ups).
 
 with
 
@@ -29,14 +30,26 @@ statuses as (
 
 ),
 
+follow_ups as (
+
+    select * from {{ ref('int_lead_follow_ups') }}
+
+),
+
 aged as (
 
     select
         leads.*,
+        follow_ups.last_follow_up_date,
+        follow_ups.last_follow_up_source,
         {{ as_of_date() }} as as_of_date,
         {{ dbt.datediff('leads.first_contact_date', as_of_date(), 'day') }}
-            as days_since_first_contact
+            as days_since_first_contact,
+        {{ dbt.datediff('follow_ups.last_follow_up_date', as_of_date(), 'day') }}
+            as days_since_follow_up
     from leads
+    left join follow_ups
+        on leads.lead_id = follow_ups.lead_id
 
 ),
 
@@ -66,13 +79,16 @@ final as (
         leads.as_of_date,
         cast(leads.days_since_first_contact as integer) as days_since_first_contact,
         case
-            when leads.is_open and leads.days_since_first_contact >= {{ var('stale_lead_days') }}
+            when leads.is_open and leads.days_since_follow_up >= {{ var('stale_lead_days') }}
                 then true
             else false
         end as is_stale,
         leads._source_file,
         leads._load_id,
-        leads._ingested_at
+        leads._ingested_at,
+        leads.last_follow_up_date,
+        cast(leads.last_follow_up_source as {{ dbt.type_string() }}) as last_follow_up_source,
+        cast(leads.days_since_follow_up as integer) as days_since_follow_up
     from aged as leads
     left join chains
         on leads.chain_code = chains.chain_code

@@ -3,6 +3,9 @@
 -- Stuck: a project not yet under construction (reserve, negotiating, signed) more than
 -- `stuck_days_warning` (60) / `stuck_days_alarm` (90) days in its current stage. Construction
 -- (started) normally lasts many months and is not flagged; producing and dropped are final.
+-- Days in a stage count from the stage's entry in int_project_stage_history: a ledger date
+-- column, or the date of the first ledger (by period) that showed the stage; a stage already
+-- shown in the chain's first ledger has an age that is a lower bound (≥ N 天).
 
 with
 
@@ -61,7 +64,18 @@ stage_dates as (
         max(case when stage_history.is_current_stage then stage_history.entered_date end)
             as stage_entered_date,
         max(case when stage_history.is_current_stage then stage_history.entered_date_source end)
-            as stage_entered_date_source
+            as stage_entered_date_source,
+        max(case when stage_history.is_current_stage then stage_history.entered_period end)
+            as stage_entered_period,
+        coalesce(
+            max(
+                case
+                    when stage_history.is_current_stage and stage_history.is_lower_bound then 1
+                    else 0
+                end
+            ) = 1,
+            false
+        ) as is_stage_entry_lower_bound
     from stage_history
     group by stage_history.project_id
 
@@ -113,6 +127,8 @@ joined as (
         end as is_active,
         stage_dates.stage_entered_date,
         stage_dates.stage_entered_date_source,
+        stage_dates.stage_entered_period,
+        coalesce(stage_dates.is_stage_entry_lower_bound, false) as days_in_stage_is_lower_bound,
         stage_dates.reserve_date,
         stage_dates.negotiating_date,
         projects.signed_date,
@@ -192,7 +208,9 @@ final as (
         end as is_stuck_over_90_days,
         _source_file,
         _load_id,
-        _ingested_at
+        _ingested_at,
+        stage_entered_period,
+        days_in_stage_is_lower_bound
     from joined
 
 )

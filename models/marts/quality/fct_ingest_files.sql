@@ -41,7 +41,9 @@ final as (
         files.ingested_at,
         files.archive_path,
         files.errors_json,
-        files.interpretation_json
+        files.interpretation_json,
+        files.period,
+        files.ledger_date
     from files
     left join warnings_per_load
         on files.load_id = warnings_per_load.load_id

@@ -1,0 +1,45 @@
+-- Every version of every investor lead ever handed in (the history the follow-ups are read
+-- from: a lead's status in each ledger).
+
+with
+
+source as (
+
+    select * from {{ source('raw', 'leads') }}
+
+),
+
+versions_numbered as (
+
+    select
+        source.*,
+        row_number() over (
+            partition by source.lead_id
+            order by source._load_id
+        ) as version_number,
+        row_number() over (
+            partition by source.lead_id
+            order by source._load_id desc
+        ) as version_rank
+    from source
+
+),
+
+final as (
+
+    select
+        lead_id,
+        version_number,
+        version_rank = 1 as is_current_version,
+        chain as chain_code,
+        status,
+        converted_date,
+        _source_file,
+        _row_number,
+        _load_id,
+        _ingested_at
+    from versions_numbered
+
+)
+
+select * from final
