@@ -149,7 +149,17 @@ def add_user(
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines))
     os.replace(temporary, path)
+    if previous is not None:
+        _end_sessions(username)  # a new password or role: signed-in browsers sign in again
     return users[username]
+
+
+def _end_sessions(username: str) -> None:
+    from chainkpi.sessions import SessionStore, store_path
+
+    store = store_path()
+    if store.exists():
+        SessionStore(store).revoke_user(username)
 
 
 # Demo users, written by `kpi demo` when no users file exists (documented in the README).
