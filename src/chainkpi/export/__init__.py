@@ -8,8 +8,9 @@ the extension for one chain) from the published warehouse, read-only.
 
 A chain's export keeps the district-total (ALL) rows beside the chain's own, as context: an
 office reports its figures against the district's. Everything else in it (gaps, pipeline,
-projects) is the chain's alone; the data-quality sheets stay district-wide, since a ledger
-file is not one chain's.
+projects) is the chain's alone, and it has no data-quality sheets: a ledger file is not one
+chain's (its name and rejected rows may be another chain's), and rejected rows are for
+analysts (the dashboard's rule too). The district's export keeps them.
 """
 
 from __future__ import annotations
@@ -74,7 +75,10 @@ def write_export(
     labels.check_lang(lang)
     code = resolve_chain(chain)
     chain_codes = list(ALL_CHAINS) if code is None else ["ALL", code]
-    with read_export(workspace.published_db, year, quarter, chain_codes) as data:
+    # A chain's export names no ledger file and no rejected row (see the module's docstring).
+    with read_export(
+        workspace.published_db, year, quarter, chain_codes, quality=code is None
+    ) as data:
         out_dir = Path(out_dir)
         try:
             out_dir.mkdir(parents=True, exist_ok=True)

@@ -43,8 +43,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "legend": ("状态", "Status"),
     "chain_scope_note": (
-        "本导出限于{chain}；“全区”行为全区合计，供对照。",
-        "This export is limited to {chain}; the district-total rows are kept for context.",
+        "本导出限于{chain}；“全区”行为全区合计，供对照。台账文件与拒收明细为全区口径，不在本导出中。",
+        "This export is limited to {chain}; the district-total rows are kept for context."
+        " Ledger files and rejected rows are district-wide and not part of it.",
     ),
     "gaps_note": (
         "截至 {as_of} 仍未补齐（未补、在补）的产业链缺口；“未覆盖”= 既无项目也无线索对接。",

@@ -165,16 +165,19 @@ class ExportData:
     open_gaps: Listing
     pipeline: list[Row]  # chain × stage counts and planned investment
     projects: Listing
-    files: list[Row]
-    rejections: list[Row]  # per file and rule: count and row numbers
+    # The district-wide data-quality listings; None in a chain's export, which names no
+    # ledger file: a file is not one chain's, and rejected rows are the analysts'.
+    files: list[Row] | None
+    rejections: list[Row] | None  # per file and rule: count and row numbers
 
 
 @contextmanager
 def read_export(
-    path: Path, year: int, quarter: int, chain_codes: list[str]
+    path: Path, year: int, quarter: int, chain_codes: list[str], *, quality: bool = True
 ) -> Iterator[ExportData]:
     """The export's data for (year, quarter) and the chain codes given (ALL among them or not),
-    for the `with` block: the long listings live in its in-memory database.
+    for the `with` block: the long listings live in its in-memory database. `quality`: read the
+    district-wide data-quality listings (files, rejected rows); a chain's export does not.
 
     Raises UserError when the quarter has no rows, naming the quarters that have."""
     with connect(path) as con:
@@ -251,21 +254,23 @@ def read_export(
                where list_contains(?, projects.chain_code)""",
             [chain_codes],
         )
-        files = _rows(
-            con,
-            """select load_id, file_name, dataset, ingested_at, load_status, rows_read,
-                      rows_loaded, rows_rejected, warning_count
-               from main.fct_ingest_files order by load_id""",
-        )
-        rejections = _rows(
-            con,
-            """select load_id, file_name, dataset, column_name, rule_name,
-                      count(*) as row_count,
-                      list(sheet_row_number order by sheet_row_number) as row_numbers
-               from main.fct_ingest_rejections
-               group by load_id, file_name, dataset, column_name, rule_name
-               order by load_id, min(sheet_row_number), column_name, rule_name""",
-        )
+        files = rejections = None
+        if quality:
+            files = _rows(
+                con,
+                """select load_id, file_name, dataset, ingested_at, load_status, rows_read,
+                          rows_loaded, rows_rejected, warning_count
+                   from main.fct_ingest_files order by load_id""",
+            )
+            rejections = _rows(
+                con,
+                """select load_id, file_name, dataset, column_name, rule_name,
+                          count(*) as row_count,
+                          list(sheet_row_number order by sheet_row_number) as row_numbers
+                   from main.fct_ingest_rejections
+                   group by load_id, file_name, dataset, column_name, rule_name
+                   order by load_id, min(sheet_row_number), column_name, rule_name""",
+            )
         # Done with the warehouse: let go of the file while the workbook is written.
         con.execute("use memory")
         con.execute("detach warehouse")

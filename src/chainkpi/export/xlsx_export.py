@@ -2,9 +2,10 @@
 
 Sheets: 汇总 (every KPI × chain: YTD, target, coloured status), one sheet per chain, 产业链缺口
 (open gaps), 项目阶段 (chain × stage), 项目清单, 数据质量 (files ingested), 拒收明细 (rejected
-rows per file and rule). Each sheet opens with the period and when the warehouse was built,
-has its header frozen, columns sized to their content (CJK characters count double), numbers
-as numbers, dates as dates, percentages with a % format.
+rows per file and rule) — the last two in the district's export only, never a chain's. Each
+sheet opens with the period and when the warehouse was built, has its header frozen, columns
+sized to their content (CJK characters count double), numbers as numbers, dates as dates,
+percentages with a % format.
 
 Ledger text is hostile: every text cell is written with write_string (never a formula, a URL
 or a number guessed from text), so `=HYPERLINK(…)`, `+1`, `@cmd` and `44030519900101123X` stay
@@ -732,7 +733,9 @@ def write_xlsx(
         _gaps(book)
         _pipeline(book)
         _projects(book)
-        _quality(book)
-        _rejections(book)
+        if data.files is not None:  # a chain's export has no data-quality sheets
+            _quality(book)
+        if data.rejections is not None:
+            _rejections(book)
         book.close()
     return path
