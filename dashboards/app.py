@@ -34,9 +34,6 @@ if lang == "en":
 elif ui.LANG_KEY in st.query_params:
     del st.query_params[ui.LANG_KEY]
 
-# Nobody reads anything before signing in.
-user = signin.require_user(lambda key, **values: t(key, lang, **values))
-
 _HERE = Path(__file__).parent
 PAGES = [
     ("overview", "page_overview", ":material/dashboard:"),
@@ -47,6 +44,13 @@ PAGES = [
     ("quality", "page_quality", ":material/fact_check:"),
     ("export", "page_export", ":material/download:"),
 ]
+
+# Who is looking: this session's sign-in, or one resumed from the session cookie (a reload).
+user = signin.resume(ui.tr)
+
+# The page the URL asks for is resolved before signing in, and the navigation is hidden
+# until then: a bookmarked or shared link (/projects?chain=SEMI) keeps its page and filters
+# in the URL through the sign-in form, and opens them once signed in.
 page = st.navigation(
     [
         st.Page(
@@ -57,8 +61,14 @@ page = st.navigation(
             default=name == "overview",
         )
         for name, label, icon in PAGES
-    ]
+    ],
+    position="sidebar" if user else "hidden",
 )
+
+# Nobody reads anything before signing in.
+if user is None:
+    user = signin.require_user(ui.tr)
+signin.keep_cookie()
 
 try:
     info = queries.warehouse_info()
@@ -75,6 +85,7 @@ st.sidebar.caption(t("built_at", lang, built_at=built, as_of=as_of))
 st.sidebar.caption(t("signed_in_as", lang, name=user["display_name"], role=user["role"]))
 st.sidebar.button(t("signout", lang), on_click=signin.sign_out)
 
+ui.enter_page(page.url_path)
 try:
     page.run()
 except queries.WarehouseError as exc:

@@ -12,8 +12,28 @@ import streamlit as st
 
 from dashboards import charts
 from dashboards.i18n import status_label, t
+from dashboards.signin import current_scope
 
 LANG_KEY = "lang"
+PAGE_KEY = "_page"  # url_path of the page this run shows (app.py sets it before the page)
+ARRIVED_KEY = "_page_arrived"  # True on a page's first run after another page (or none) ran
+
+# Labels of the page frame's scope and session notes, zh and en. Kept beside the pickers that
+# use them; tr() finds them like the labels of i18n.py (no key is in both).
+FRAME_TEXT: dict[str, tuple[str, str]] = {
+    "scope_fallback": (
+        "链接中的产业链（{value}）不在您的查看范围内，已显示{shown}。",
+        "The link's chain ({value}) is outside what you may see: showing {shown}.",
+    ),
+    "session_ended": (
+        "会话已结束（超过 {minutes} 分钟未操作、已退出登录或账号有变），请重新登录。",
+        "Your session has ended (idle for over {minutes} minutes, signed out, or your account"
+        " changed): please sign in again.",
+    ),
+    "chains_side_by_side": ("各产业链对照 · {period}", "Chains side by side · {period}"),
+    "uncovered_gaps": ("无项目无线索的缺口", "Gaps without projects or leads"),
+    "stuck_projects": ("滞留超过60天的项目", "Projects stuck over 60 days"),
+}
 
 
 def lang() -> str:
@@ -22,7 +42,23 @@ def lang() -> str:
 
 def tr(key: str, **values: object) -> str:
     """The label for `key` in the current language."""
+    if key in FRAME_TEXT:
+        text = FRAME_TEXT[key][0 if lang() == "zh" else 1]
+        return text.format(**values) if values else text
     return t(key, lang(), **values)
+
+
+def enter_page(url_path: str) -> None:
+    """Called by app.py before a page runs: which page it is, and whether it was just opened.
+
+    Filters belong to their page: each page keeps its own choices (and mirrors them in its
+    URL), so a choice on one page never changes another's scope."""
+    st.session_state[ARRIVED_KEY] = st.session_state.get(PAGE_KEY) != url_path
+    st.session_state[PAGE_KEY] = url_path
+
+
+def _page() -> str:
+    return st.session_state.get(PAGE_KEY, "")
 
 
 def plain(text: object) -> str:
@@ -38,19 +74,58 @@ def _widget_key(key: str) -> str:
     return key if lang() == "zh" else f"{key}_{lang()}"
 
 
-def _initial(key: str, valid: Callable[[object], bool], from_query: object, default: object):
-    """The value a picker starts this run with: the widget's own state if it is valid (the user
-    just changed it), else the value kept from another page, else the URL's, else the default.
+def _keep_key(key: str) -> str:
+    return f"_keep_{_page()}_{key}"
 
-    Streamlit drops a widget's state when a page without it runs, and a widget of the same key
-    on another page starts afresh; so the value is also kept under a key of our own, and is
-    assigned to the widget's key before the widget is made (which Streamlit then honours).
+
+def _initial(key: str, valid: Callable[[object], bool], from_query: object, default: object):
+    """The value a picker starts this run with.
+
+    On a page's first run after another page (a click in the navigation, a link, a bookmark,
+    a reload): the URL's value, else the one this page had when last left, else the default.
+    On later runs of the same page: the widget's own state (the user just changed it), else
+    the same. Streamlit drops a widget's state when a page without it runs, so the value is
+    also kept under a key of this page, and assigned to the widget's key before the widget is
+    made (which Streamlit then honours). The navigation clears the URL's parameters, so a page
+    opened from it starts from what it had, never from the page before.
     """
-    own = st.session_state.get(_widget_key(key))
-    for candidate in (own, st.session_state.get(f"_keep_{key}"), from_query):
+    widget = _widget_key(key)
+    own = (
+        st.session_state.get(widget)
+        if st.session_state.get(f"_owner_{widget}") == _page()
+        else None
+    )
+    kept = st.session_state.get(_keep_key(key))
+    arrived = st.session_state.get(ARRIVED_KEY, True)
+    for candidate in (from_query, kept) if arrived else (own, from_query, kept):
         if candidate is not None and valid(candidate):
             return candidate
     return default
+
+
+def _made(key: str, value: object) -> None:
+    """After the widget is made: remember its value for this page and that it is this page's."""
+    st.session_state[_keep_key(key)] = value
+    st.session_state[f"_owner_{_widget_key(key)}"] = _page()
+
+
+def _from_query(key: str, aliases: Sequence[str] = ()) -> str | None:
+    for name in (key, *aliases):
+        value = st.query_params.get(name)
+        if value is not None:
+            return value
+    return None
+
+
+def _mirror(key: str, value: str, aliases: Sequence[str] = ()) -> None:
+    """Write the picker's value into the URL under its own key (an alias a link used goes)."""
+    for name in aliases:
+        if name in st.query_params:
+            del st.query_params[name]
+    if value:
+        st.query_params[key] = value
+    elif key in st.query_params:
+        del st.query_params[key]
 
 
 def pick(
@@ -72,17 +147,12 @@ def pick(
         return ""
     fallback = str(default) if str(default) in opts else opts[0]
     widget = _widget_key(key)
-    st.session_state[widget] = _initial(
-        key, lambda v: v in opts, st.query_params.get(key), fallback
-    )
+    st.session_state[widget] = _initial(key, lambda v: v in opts, _from_query(key), fallback)
     # Labels made now, in this run's language (a format_func read later must not change them).
     labels = {o: format_func(o) for o in opts}
     value = container.selectbox(label, opts, key=widget, format_func=labels.__getitem__)
-    st.session_state[f"_keep_{key}"] = value
-    if value:
-        st.query_params[key] = value
-    elif key in st.query_params:
-        del st.query_params[key]
+    _made(key, value)
+    _mirror(key, value)
     return value
 
 
@@ -93,22 +163,24 @@ def pick_many(
     format_func: Callable[[str], str] = str,
     *,
     container=st,
+    default: Sequence[str] = (),
+    aliases: Sequence[str] = (),
 ) -> list[str]:
-    """A multiselect mirrored in the URL as ?key=a,b (empty: no filter, no parameter)."""
+    """A multiselect mirrored in the URL as ?key=a,b (empty: no filter, no parameter).
+
+    `aliases`: other names the URL may use for it (a link's ?stage=signed for ?stages=)."""
     opts = [str(o) for o in options]
-    from_query = [v for v in st.query_params.get(key, "").split(",") if v in opts] or None
-    start = _initial(key, lambda v: isinstance(v, list), from_query, [])
+    raw = _from_query(key, aliases)
+    from_query = [v for v in (raw or "").split(",") if v in opts] or None
+    start = _initial(key, lambda v: isinstance(v, list), from_query, list(default))
     widget = _widget_key(key)
     st.session_state[widget] = [v for v in start if v in opts]
     labels = {o: format_func(o) for o in opts}
     values = container.multiselect(
         label, opts, key=widget, format_func=labels.__getitem__, placeholder=tr("all")
     )
-    st.session_state[f"_keep_{key}"] = list(values)
-    if values:
-        st.query_params[key] = ",".join(values)
-    elif key in st.query_params:
-        del st.query_params[key]
+    _made(key, list(values))
+    _mirror(key, ",".join(values), aliases)
     return list(values)
 
 
@@ -118,12 +190,83 @@ def pick_flag(label: str, key: str, *, container=st) -> bool:
     widget = _widget_key(key)
     st.session_state[widget] = bool(_initial(key, lambda v: isinstance(v, bool), from_query, False))
     value = container.toggle(label, key=widget)
-    st.session_state[f"_keep_{key}"] = value
-    if value:
-        st.query_params[key] = "1"
-    elif key in st.query_params:
-        del st.query_params[key]
+    _made(key, value)
+    _mirror(key, "1" if value else "")
     return value
+
+
+def _scope_note(url_values: Sequence[str], shown: str, *, container) -> None:
+    """One line under a chain picker when the URL asked for a chain the user may not see: said
+    on the page's first run and kept while the page stays open."""
+    note_key = f"_scope_note_{_page()}"
+    if st.session_state.get(ARRIVED_KEY, True):
+        st.session_state[note_key] = (
+            tr(
+                "scope_fallback",
+                value="、".join(url_values) if lang() == "zh" else ", ".join(url_values),
+                shown=shown,
+            )
+            if url_values
+            else None
+        )
+    note = st.session_state.get(note_key)
+    if note:
+        container.caption(f":material/lock: {note}")
+
+
+def own_chain() -> str:
+    """The chain a page opens on: a chain office's own chain, 全区 (ALL) for everyone else."""
+    return current_scope().chain or "ALL"
+
+
+def chain_picker(
+    chains: pd.DataFrame, *, container=st, allow_all: bool = True, key: str = "chain"
+) -> str:
+    """The page's chain: 全区 and the chains the user may see (`chains` comes from
+    queries.chains(), already limited to the user's scope), opening on the user's own scope.
+
+    A chain in the URL that is not among them (a link made by someone who sees more) falls
+    back to the user's own scope, with a one-line note."""
+    codes = [str(c) for c in chains.chain_code if allow_all or c != "ALL"]
+    default = own_chain() if own_chain() in codes else (codes[0] if codes else "ALL")
+    asked = _from_query(key)
+    refused = [asked] if asked is not None and asked not in codes else []
+    value = pick(
+        tr("chain"), codes, key, default, lambda c: chain_name(c, chains), container=container
+    )
+    _scope_note(refused, chain_name(value, chains), container=container)
+    return value
+
+
+def chains_picker(
+    chains: pd.DataFrame,
+    *,
+    container=st,
+    key: str = "chains",
+    aliases: Sequence[str] = ("chain",),
+) -> list[str]:
+    """Several chains (none chosen: every chain the user may see), for pages that list rows.
+
+    A chain office opens on its own chain; chains in the URL it may not see are dropped,
+    with a one-line note (and the page falls back to its own chain if none is left)."""
+    codes = [str(c) for c in chains.chain_code if c != "ALL"]
+    default = [current_scope().chain] if current_scope().chain in codes else []
+    raw = _from_query(key, aliases)
+    refused = [v for v in (raw or "").split(",") if v and v not in codes and v != "ALL"]
+    values = pick_many(
+        tr("chain"),
+        codes,
+        key,
+        lambda c: chain_name(c, chains),
+        container=container,
+        default=default,
+        aliases=aliases,
+    )
+    shown = (
+        "、".join(chain_name(c, chains) for c in values) if values else chain_name("ALL", chains)
+    )
+    _scope_note(refused, shown, container=container)
+    return values
 
 
 def period_picker(periods: pd.DataFrame, *, container=st) -> tuple[int, int]:

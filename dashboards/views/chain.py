@@ -180,23 +180,68 @@ def _pipeline_section(chain_code: str, chain_label: str) -> None:
     ui.table(styled)
 
 
+KEY_KPIS = ("phd_hires", "leader_talent_projects", "projects_signed")
+
+
+def _side_by_side(chains: pd.DataFrame, periods: pd.DataFrame, year: int) -> None:
+    """全区: the district total and every chain the user may see, side by side, with their key
+    figures for the year's latest quarter (a chain office: the district total and its own)."""
+    quarters = sorted(int(q) for q in periods.loc[periods.year == year, "quarter"])
+    if not quarters:
+        ui.empty(tr("no_kpi_at_all"))
+        return
+    quarter = quarters[-1]
+    st.subheader(tr("chains_side_by_side", period=tr("period", year=year, q=quarter)))
+    progress = queries.kpi_progress(year, quarter)
+    projects = queries.projects()
+    lang = ui.lang()
+    columns = st.columns(len(chains))
+    for column, code in zip(columns, chains.chain_code, strict=True):
+        with column.container(border=True):
+            st.markdown(f"**{ui.plain(ui.chain_name(code, chains))}**")
+            mine = progress[progress.chain_code == code]
+            counts = mine.status.value_counts()
+            st.caption(
+                " · ".join(
+                    f"{charts.status_text(s, lang)} {int(counts.get(s, 0))}"
+                    for s in ("met", "on_track", "at_risk", "off_track")
+                )
+            )
+            for kpi in KEY_KPIS:
+                rows = mine[mine.kpi_code == kpi]
+                if rows.empty:
+                    continue
+                rec = rows.iloc[0]
+                value = charts.format_number(rec.ytd_actual, bool(rec.is_count))
+                shown = (
+                    f"{value} {rec.unit}"
+                    if rec.status == "no_target"
+                    else f"{value} / {charts.format_number(rec.annual_target, bool(rec.is_count))}"
+                    f" {rec.unit}"
+                )
+                st.metric(rec.kpi_name_en if lang == "en" else rec.kpi_name_zh, shown)
+                ui.status_badge(rec.status)
+            if code == "ALL":
+                continue  # gaps and projects are per chain: the columns beside say them
+            gaps = queries.gaps(code)
+            st.metric(tr("uncovered_gaps"), int(gaps.is_uncovered.fillna(False).sum()))
+            theirs = projects[projects.chain_code == code]
+            st.metric(tr("stuck_projects"), int(theirs.is_stuck_over_60_days.fillna(False).sum()))
+
+
 def render() -> None:
     chains = queries.chains()
-    chain_rows = chains[chains.chain_code != "ALL"]
     periods = queries.kpi_periods()
     controls = st.columns([1, 1, 2])
-    chain_code = ui.pick(
-        tr("chain"),
-        list(chain_rows.chain_code),
-        "chain",
-        chain_rows.chain_code.iloc[0],
-        lambda c: ui.chain_name(c, chains),
-        container=controls[0],
-    )
+    # 全区 (ALL) shows the chains side by side; a chain, its own detail.
+    chain_code = ui.chain_picker(chains, container=controls[0])
     years = sorted({int(y) for y in periods.year}) or [pd.Timestamp.today().year]
     year = int(ui.pick(tr("year"), years, "year", years[-1], container=controls[1]))
     chain_label = ui.chain_name(chain_code, chains)
     st.title(tr("chain_title", chain=chain_label, year=year))
+    if chain_code == "ALL":
+        _side_by_side(chains, periods, year)
+        return
 
     _kpi_section(chain_code, chain_label, year)
     left, right = st.columns(2)

@@ -34,14 +34,8 @@ def render() -> None:
     chains = queries.chains()
     c1, c2, c3 = st.columns([2, 1, 1])
     year, quarter = ui.period_picker(periods, container=c1.container())
-    chain_code = ui.pick(
-        tr("chain"),
-        list(chains.chain_code),
-        "chain",
-        "ALL",
-        lambda c: ui.chain_name(c, chains),
-        container=c2,
-    )
+    # A chain office's export is its own chain's (queries.export_files holds it to that too).
+    chain_code = ui.chain_picker(chains, container=c2, allow_all=ui.own_chain() == "ALL")
     report_lang = ui.pick(
         tr("export_lang"), LANGS, "xlang", ui.lang(), LANG_NAMES.get, container=c3
     )

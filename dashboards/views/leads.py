@@ -25,14 +25,7 @@ def render() -> None:
     chains = queries.chains()
     c1, c2, _ = st.columns([1, 1, 2])
     year = int(ui.pick(tr("year"), years, "year", years[-1], container=c1))
-    chain_code = ui.pick(
-        tr("chain"),
-        list(chains.chain_code),
-        "chain",
-        "ALL",
-        lambda c: ui.chain_name(c, chains),
-        container=c2,
-    )
+    chain_code = ui.chain_picker(chains, container=c2)
     st.title(tr("leads_title", year=year))
     funnel = queries.lead_funnel(year)
     total = funnel[(funnel.channel_code == "ALL") & (funnel.chain_code == chain_code)]

@@ -76,14 +76,7 @@ def render() -> None:
     title = st.empty()  # above the pickers, filled once they are read
     controls = st.columns([1, 1, 2])
     year, quarter = ui.period_picker(periods, container=controls[0].container())
-    chain_code = ui.pick(
-        tr("chain"),
-        list(chains.chain_code),
-        "chain",
-        "ALL",
-        lambda c: ui.chain_name(c, chains),
-        container=controls[1],
-    )
+    chain_code = ui.chain_picker(chains, container=controls[1])
     period = tr("period", year=year, q=quarter)
     title.title(tr("overview_title", period=period))
 

@@ -56,19 +56,14 @@ def render() -> None:
     type_label = dict(zip(types.code, types.label_zh, strict=True))
 
     c1, c2, c3, c4 = st.columns([1.2, 1.2, 1, 0.8])
-    chosen_chains = ui.pick_many(
-        tr("chain"),
-        [c for c in chains.chain_code if c != "ALL"],
-        "chains",
-        lambda c: ui.chain_name(c, chains),
-        container=c1,
-    )
+    chosen_chains = ui.chains_picker(chains, container=c1)  # a link's ?chain=SEMI too
     chosen_stages = ui.pick_many(
         tr("stage"),
         list(stages.code),
         "stages",
         lambda c: code_label(c, stage_label[c], lang),
         container=c2,
+        aliases=("stage",),
     )
     chosen_types = ui.pick_many(
         tr("project_type"),

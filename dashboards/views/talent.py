@@ -56,14 +56,7 @@ def render() -> None:
             container=c1,
         )
     )
-    chain_code = ui.pick(
-        tr("chain"),
-        list(chains.chain_code),
-        "chain",
-        "ALL",
-        lambda c: ui.chain_name(c, chains),
-        container=c2,
-    )
+    chain_code = ui.chain_picker(chains, container=c2)
     dimension = ui.pick(
         tr("hires_by"), list(DIMENSIONS), "by", "degree", lambda d: tr(f"dim_{d}"), container=c3
     )
