@@ -17,6 +17,7 @@ from dashboards.signin import current_scope
 LANG_KEY = "lang"
 PAGE_KEY = "_page"  # url_path of the page this run shows (app.py sets it before the page)
 ARRIVED_KEY = "_page_arrived"  # True on a page's first run after another page (or none) ran
+NOTE_SLOT_KEY = "_page_note_slot"  # where this run's scope note goes (app.py's main area)
 
 # Labels of the page frame's scope and session notes, zh and en. Kept beside the pickers that
 # use them; tr() finds them like the labels of i18n.py (no key is in both).
@@ -55,6 +56,8 @@ def enter_page(url_path: str) -> None:
     URL), so a choice on one page never changes another's scope."""
     st.session_state[ARRIVED_KEY] = st.session_state.get(PAGE_KEY) != url_path
     st.session_state[PAGE_KEY] = url_path
+    # A scope note goes above the page's content: a picker may sit in a collapsed section.
+    st.session_state[NOTE_SLOT_KEY] = st.empty()
 
 
 def _page() -> str:
@@ -196,8 +199,8 @@ def pick_flag(label: str, key: str, *, container=st) -> bool:
 
 
 def _scope_note(url_values: Sequence[str], shown: str, *, container) -> None:
-    """One line under a chain picker when the URL asked for a chain the user may not see: said
-    on the page's first run and kept while the page stays open."""
+    """One line above the page's content (else in `container`) when the URL asked for a chain
+    the user may not see: said on the page's first run and kept while the page stays open."""
     note_key = f"_scope_note_{_page()}"
     if st.session_state.get(ARRIVED_KEY, True):
         st.session_state[note_key] = (
@@ -211,7 +214,7 @@ def _scope_note(url_values: Sequence[str], shown: str, *, container) -> None:
         )
     note = st.session_state.get(note_key)
     if note:
-        container.caption(f":material/lock: {note}")
+        (st.session_state.get(NOTE_SLOT_KEY) or container).caption(f":material/lock: {note}")
 
 
 def own_chain() -> str:
