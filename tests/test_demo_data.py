@@ -478,24 +478,105 @@ def test_nothing_is_dated_after_as_of(ledgers) -> None:
     assert seen > 2000
 
 
-def test_later_project_files_sort_after_earlier_ones_and_advance_stages(ledgers) -> None:
-    order = ["reserve", "negotiating", "signed", "started", "producing"]
-    advanced = 0
+# The month a file name names: 2026年11月, 20261130, 202611 (handing_in.md's period).
+_NAMED_MONTH = re.compile(r"(20\d{2})(?:年(\d{2})月|(\d{2})(?:\d{2})?(?!\d))")
+
+
+def _named_month(name: str) -> tuple[int, int]:
+    match = _NAMED_MONTH.search(name)
+    assert match, name
+    return int(match.group(1)), int(match.group(2) or match.group(3))
+
+
+def test_each_office_hands_in_a_monthly_project_ledger_named_by_its_month(ledgers) -> None:
+    """Every office's project ledgers are monthly (本月新增及进展有变化的项目) from January 2024 to
+    the as-of month, their names carry the month and sort in month order, so one ingest in
+    name order ends with each project's latest row; no project in a ledger twice."""
     by_office: dict[str, list[str]] = {}
     for name, (dataset, records) in ledgers.items():
         if dataset.key == "projects":
             by_office.setdefault(_chain_of(records), []).append(name)
+            keys = Counter(r["project_id"] for _, r in records)
+            assert [k for k, n in keys.items() if n > 1] == [], name
     assert sorted(by_office) == ["EQUIP", "MAT", "NE", "SEMI"]
     for files in by_office.values():
-        assert len(files) == 2, files
-        files.sort()  # the ingest takes files in name order: the later snapshot must win
-        early, late = ({r["project_id"]: r for _, r in ledgers[f][1]} for f in files)
-        assert set(early) < set(late)
-        for key, row in early.items():
-            before, after = (_parse(ENUM, "stage", r["stage"]) for r in (row, late[key]))
-            if before in order and after in order and order.index(after) > order.index(before):
-                advanced += 1
-    assert advanced >= 20
+        months = [_named_month(f) for f in sorted(files)]
+        assert months == sorted(set(months)), "name order is month order, one ledger a month"
+        assert months[0] <= (2024, 2) and months[-1] <= (AS_OF.year, AS_OF.month)
+        assert len(months) >= 30, "a month without any change is the only one left out"
+
+
+def test_a_project_comes_back_in_a_later_months_ledger_when_its_stage_moves_on(ledgers) -> None:
+    """Read in name order, an office's ledgers show each project's stage moving on, never
+    back: the history the stage ages count from."""
+    order = ["reserve", "negotiating", "signed", "started", "producing"]
+    advanced = 0
+    by_office: dict[str, list[str]] = {}
+    for name, (dataset, _) in ledgers.items():
+        if dataset.key == "projects":
+            by_office.setdefault(_chain_of(ledgers[name][1]), []).append(name)
+    for files in by_office.values():
+        stage: dict[object, str] = {}
+        for name in sorted(files):
+            for _, row in ledgers[name][1]:
+                try:
+                    now = _parse(ENUM, "stage", row["stage"])
+                except ValueError:
+                    continue  # the planted stage in no list
+                before = stage.get(row["project_id"])
+                if before in order and now in order:
+                    assert order.index(now) >= order.index(before), (name, row["project_id"])
+                    advanced += order.index(now) > order.index(before)
+                stage[row["project_id"]] = now
+    assert advanced >= 300
+
+
+def test_month_by_month_every_reference_finds_its_row_by_that_month(ledgers, demo) -> None:
+    """`kpi demo` ingests the files month by month (by_period): a project's gap and lead, a
+    lead's project and a hire's position are in that month's files or an earlier month's,
+    so no reference but the two planted ones is ever unresolved on the way."""
+    from chainkpi.demo import by_period
+
+    _, result = demo
+    months = by_period(result.files)
+    assert [m for m, _ in months] == sorted({f.period for f in result.files})
+    assert months[0][0] == "2024-01" and months[-1][0] == f"{AS_OF:%Y-%m}"
+    keys: dict[str, set[object]] = {}
+    unresolved = []
+    for _, paths in months:
+        batch = [ledgers[p.name] for p in paths]
+        for dataset, records in batch:
+            keys.setdefault(dataset.key, set()).update(r.get(dataset.id_column) for _, r in records)
+        for dataset, records in batch:
+            for column in (c for c in dataset.columns if c.refers_to):
+                for _, r in records:
+                    value = r.get(column.key)
+                    if value is not None and value not in keys.get(column.refers_to, set()):
+                        unresolved.append(value)
+    assert sorted(unresolved) == ["GW-SEMI-2023-044", "QK-NE-2023-017"]
+
+
+def test_leads_and_gaps_come_month_by_month_as_they_move_on(ledgers) -> None:
+    """The centre's lead list and the offices' gap lists are monthly too: a lead is listed
+    again in the month its status changed (a follow-up), a gap when taken up or closed."""
+    for key, code_list, moved_on in (
+        ("leads", "lead_status", 300),
+        ("chain_gaps", "gap_status", 40),
+    ):
+        status: dict[object, str] = {}
+        changes = 0
+        files = sorted((n for n, (d, _) in ledgers.items() if d.key == key), key=_named_month)
+        for name in files:
+            dataset, records = ledgers[name]
+            for _, row in records:
+                try:
+                    now = _code(code_list, str(row["status"]))
+                except ValueError:
+                    continue
+                before = status.get(row[dataset.id_column])
+                changes += before is not None and before != now
+                status[row[dataset.id_column]] = now
+        assert changes >= moved_on, key
 
 
 def _chain_of(records) -> str:

@@ -252,21 +252,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     import shutil
 
-    from chainkpi.demo import generate
+    from chainkpi import demo
+    from chainkpi.ingest import worker
 
+    worker.start()  # GX loads in its own process while the ledgers are written
     workspace = Workspace.from_env()
     workspace.ensure()
     # The demo ledgers get a folder of their own in the inbox, made anew each time (their
-    # names carry today's date); an office's real files beside it are never touched.
+    # names carry dates up to today); an office's real files beside it are never touched.
     demo_inbox = workspace.inbox / "demo"
     shutil.rmtree(demo_inbox, ignore_errors=True)
-    written = generate(demo_inbox, scale=args.scale, seed=args.seed)
+    written = demo.generate_detailed(demo_inbox, scale=args.scale, seed=args.seed).files
     from chainkpi import auth
 
     if auth.ensure_demo_users(auth.users_file(workspace)):
         print("已创建演示用户 (demo users, see README): district / analyst / ne_head / semi_head")
-    print(f"演示台账已生成 {len(written)} 个文件 → {demo_inbox}")
-    code = cmd_ingest(argparse.Namespace(paths=[demo_inbox], report=None, quiet=False))
+    months = demo.by_period(written)
+    print(
+        f"演示台账已生成 {len(written)} 个文件 → {demo_inbox}；按月份逐期导入 {len(months)} 期 "
+        f"({months[0][0]} … {months[-1][0]}), as the offices hand them in month by month"
+    )
+    code = 0
+    for month, paths in months:
+        code = max(code, _ingest_month(workspace, month, paths))
     if code != 0:
         return code
     code = cmd_build(argparse.Namespace(force=False, as_of=None, quiet=False, unit_tests=False))
@@ -282,6 +290,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("看板：.venv/bin/kpi serve")
         return 0
     return cmd_serve(argparse.Namespace(port=None, address=None))
+
+
+def _ingest_month(workspace: Workspace, month: str, paths: list[Path]) -> int:
+    """One month's demo ledgers, one ingest run: a line for the month, and each file's own
+    lines only where something was rejected (the planted bad rows)."""
+    from chainkpi.ingest.pipeline import ingest
+    from chainkpi.ingest.summary import file_lines, total_line
+
+    result = ingest(paths, workspace)
+    print(f"  {month}  {total_line(result)}", flush=True)
+    for report in result.files:
+        if report.status == "rejected" or report.rejected_rows:
+            print("\n".join("    " + line for line in file_lines(report)), flush=True)
+    return result.exit_code
 
 
 COMMANDS = {

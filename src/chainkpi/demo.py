@@ -4,14 +4,26 @@
 `as_of`, in the formats offices really use: Excel with a title row above the header, CSV
 saved as GB18030 by Excel, UTF-8 CSV exported from a system with English headers. Cell
 spellings vary the way typed ledgers do (chain aliases, English enumeration words, 是/Y/1,
-`1,200`, full-width digits, `-`/`无`/`/` for missing). Projects are handed in twice per
-office (an earlier and a later snapshot) so the same key arrives again with an advanced stage.
+`1,200`, full-width digits, `-`/`无`/`/` for missing).
+
+The history comes month by month, as offices hand it in: every chain office's project
+ledger and gap list and the investment-promotion centre's lead list are monthly, from
+January 2024 to the as-of month, each named by its month (`…项目储备库2025年09月.xls`,
+`projects_20250930_SEMI.csv`: name order is month order) and holding what was new or moved on
+that month, as it stood at the month's end (本月新增及进展有变化的项目; a month without any
+is not handed in). So a project comes back in the month its stage moved on, a lead in the
+month it was followed up (its status changed), a gap when taken up or closed: what stage ages,
+stuck projects and follow-ups count from. Listing only the changes keeps the volume near one
+full list per office. The year's hire ledgers, the talent catalogues and the leading-talent
+list stand as of `as_of`. `by_period` gives the files month by month, the order `kpi demo`
+ingests them in (every reference then finds a row of its month or before); one ingest of
+the whole folder in name order gives the same warehouse.
 
 Some files come in the real shapes of real_ledgers.md, laid out by demo_shapes.py: the
-新能源 office's monthly project ledger as a WPS `.xls` without an ID column (two months, the
-key is the project name), the talent office's catalogue workbook with one sheet per chain
-(新能源, 新材料), the leading-talent project list with chain cells merged down, and one
-year's lead list as GB18030 CSV in 亿元. The rest, most of the rows, keep the clean shape.
+新能源 office's monthly project ledger as a WPS `.xls` without an ID column (the key is the
+project name), the talent office's catalogue workbook with one sheet per chain (新能源,
+新材料), the leading-talent project list with chain cells merged down, and 2025's monthly
+lead lists as GB18030 CSV in 亿元. The rest, most of the rows, keep the clean shape.
 
 A few deliberately bad rows (`BAD_ROWS`) and unresolved references (`UNRESOLVED_REFERENCES`)
 are planted so the ingest's rejection and warning paths show; every file as a whole is usable.
@@ -525,9 +537,12 @@ def _set_gap_status(
 ) -> None:
     # A gap is filled when a project for it starts construction, worked on once one is signed.
     started = sorted(d for p in projects if (d := p.stage_at(ctx.as_of)[1].get("started")))
-    signed = any("signed" in p.stage_at(ctx.as_of)[1] for p in projects)
+    signed = sorted(d for p in projects if (d := p.stage_at(ctx.as_of)[1].get("signed")))
     identified = gap["identified_date"]
     assert isinstance(identified, date)
+    # When the gap was taken up (in_progress), for its monthly lists: when a project for it
+    # signed, else a day of its own (drawn apart, so the status draws stay as they were).
+    gap["_in_progress_date"] = signed[0] if signed else None
     if started:
         gap["status"], gap["closed_date"] = "closed", started[0]
     elif signed:
@@ -540,6 +555,10 @@ def _set_gap_status(
                 gap["closed_date"] = closed
             else:
                 gap["status"] = "in_progress"
+        if gap["status"] == "in_progress":
+            days = (ctx.as_of - identified).days
+            taken_up = ctx.rng(f"gap_history:{gap['gap_id']}").randint(0, days)
+            gap["_in_progress_date"] = identified + timedelta(days=taken_up)
 
 
 # --------------------------------------------------------------------------- leads
@@ -957,6 +976,11 @@ class _Plan:
     bad: dict[int, str] = field(default_factory=dict)  # id(record) -> rule, for the report
     shape: str | None = None  # a real shape of demo_shapes.py (SHAPES); None: the clean shape
 
+    @property
+    def period(self) -> str:
+        """The month whose state the file holds (`2025-09`): when `kpi demo` ingests it."""
+        return f"{self.as_of.year}-{self.as_of.month:02d}"
+
 
 @dataclass(frozen=True)
 class WrittenFile:
@@ -965,6 +989,9 @@ class WrittenFile:
     format: str
     rows: int
     shape: str | None = None  # the real shape it is laid out in (SHAPES), None: clean
+    # The month whose state it holds (`2025-09`): monthly ledgers their month, the year's
+    # ledgers and lists as of `as_of` the as-of month. `kpi demo` ingests month by month.
+    period: str = ""
 
 
 @dataclass(frozen=True)
@@ -1100,7 +1127,8 @@ def _write(
         for i, record in enumerate(plan.records)
         if id(record) in plan.bad
     ]
-    return WrittenFile(path, plan.dataset, plan.style.label, len(rows)), planted, set()
+    written = WrittenFile(path, plan.dataset, plan.style.label, len(rows), period=plan.period)
+    return written, planted, set()
 
 
 # shape -> the builder of its layout, from (plan, the file's random draws, its preparer).
@@ -1138,7 +1166,8 @@ def _write_shaped(
     ]
     rows = sum(len(sheet.at) for sheet in book.sheets)
     assert rows == len(plan.records), (plan.name, rows, len(plan.records))
-    return WrittenFile(path, plan.dataset, label, rows, plan.shape), planted, _contacts(book)
+    written = WrittenFile(path, plan.dataset, label, rows, plan.shape, plan.period)
+    return written, planted, _contacts(book)
 
 
 def _contacts(book: demo_shapes.Book) -> set[tuple[str, str]]:
@@ -1154,99 +1183,107 @@ def _office(chain: str) -> str:
     return f"{DISTRICT}{CHAIN_NAMES_ZH[chain]}产业链链长办公室"
 
 
-def _quarter_start(day: date) -> date:
-    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+def _months(ctx: _Ctx) -> list[tuple[date, date]]:
+    """(first day, ledger day) of every month from January of FIRST_YEAR to the as-of month:
+    a month's ledger says where things stood on its last day, or on the as-of day for the
+    month that is not over."""
+    months, start = [], date(FIRST_YEAR, 1, 1)
+    while start <= ctx.as_of:
+        following = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+        months.append((start, min(following - timedelta(days=1), ctx.as_of)))
+        start = following
+    return months
 
 
-def _snapshots(as_of: date) -> list[date]:
-    """When projects ledgers were handed in: about half a year earlier, and as of `as_of`."""
-    # The end of the quarter before the previous one: 2026-11-25 -> 2026-06-30.
-    earlier = _quarter_start(_quarter_start(as_of) - timedelta(days=1)) - timedelta(days=1)
-    if earlier < date(FIRST_YEAR, 1, 1):
-        earlier = date(FIRST_YEAR, 1, 1) + (as_of - date(FIRST_YEAR, 1, 1)) / 2
-    return [earlier, as_of] if earlier < as_of else [as_of]
-
-
-def _month_before(day: date) -> date:
-    """The same day a month earlier (the month's last day where it is shorter)."""
-    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
-    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
-    return date(year, month, min(day.day, last))
-
-
-def _by_name_plans(ctx: _Ctx, chain: str, projects: list[_Project]) -> list[_Plan]:
-    """The monthly WPS ledger without project numbers: last month's and this month's."""
-    plans = []
-    zh = CHAIN_NAMES_ZH[chain]
-    earlier = _month_before(ctx.as_of)
-    for when in [earlier, ctx.as_of] if earlier >= date(FIRST_YEAR, 1, 1) else [ctx.as_of]:
-        rows = [r for p in projects if (r := p.row_at(when)) is not None]
-        plans.append(
-            _Plan(
-                "projects",
-                chain,
-                f"{DISTRICT}{zh}产业链项目储备库{when.year}年{when.month:02d}月.xls",
-                OFFICE_STYLES[chain],
-                f"{DISTRICT}{zh}产业链“双招双引”项目储备库（{when.year}年{when.month}月）",
-                _office(chain),
-                when,
-                rows,
-                shape="wps_projects",
-            )
-        )
-    return plans
+def _changed(days: Sequence[date | None], start: date, end: date) -> bool:
+    return any(day is not None and start <= day <= end for day in days)
 
 
 def _project_plans(ctx: _Ctx, chain: str, projects: list[_Project]) -> list[_Plan]:
-    if chain == BY_NAME_OFFICE:
-        return _by_name_plans(ctx, chain, projects)
+    """The office's monthly ledger: the projects new or moved on that month, each as it stood
+    at the month's end (本月新增及进展有变化的项目). A month without any is not handed in.
+    Name order is month order, so one ingest of every month's file in name order ends with
+    each project's latest row."""
     plans = []
-    zh = CHAIN_NAMES_ZH[chain]
-    for when in _snapshots(ctx.as_of):
-        rows = [r for p in projects if (r := p.row_at(when)) is not None]
+    zh, style, office = CHAIN_NAMES_ZH[chain], OFFICE_STYLES[chain], _office(chain)
+    for start, when in _months(ctx):
+        rows = [
+            r
+            for p in projects
+            if _changed([p.created, *(day for _, day in p.events)], start, when)
+            and (r := p.row_at(when)) is not None
+        ]
+        if not rows:
+            continue
+        if chain == BY_NAME_OFFICE:
+            # The WPS ledger without project numbers, keyed by name, named by its month.
+            name = f"{DISTRICT}{zh}产业链项目储备库{when.year}年{when.month:02d}月.xls"
+            title = f"{DISTRICT}{zh}产业链“双招双引”项目储备库（{when.year}年{when.month}月）"
+            plans.append(
+                _Plan(
+                    "projects", chain, name, style, title, office, when, rows, shape="wps_projects"
+                )
+            )
+            continue
         stamp = f"{when:%Y%m%d}"
-        # Name order is time order: the later snapshot sorts after the earlier one.
         name = (
             f"{DISTRICT}{zh}产业链项目储备库{stamp}.xlsx"
-            if OFFICE_STYLES[chain].kind == "xlsx"
+            if style.kind == "xlsx"
             else f"projects_{stamp}_{chain}.csv"
         )
         title = f"{DISTRICT}{zh}产业链项目储备库（{when.year}年{when.month}月更新）"
-        plans.append(
-            _Plan("projects", chain, name, OFFICE_STYLES[chain], title, _office(chain), when, rows)
-        )
+        plans.append(_Plan("projects", chain, name, style, title, office, when, rows))
+    return plans
+
+
+def _gap_row_at(gap: dict[str, object], day: date) -> dict[str, object]:
+    """The gap as its list said on `day`: open, in progress, or closed with its date."""
+    closed, progress = gap["closed_date"], gap["_in_progress_date"]
+    row = {**gap, "status": "open", "closed_date": None}
+    if isinstance(closed, date) and closed <= day:
+        row.update(status="closed", closed_date=closed)
+    elif isinstance(progress, date) and progress <= day:
+        row["status"] = "in_progress"
+    return row
+
+
+def _gap_days(gap: dict[str, object]) -> list[date | None]:
+    """When the gap's list changed: identified, taken up, closed."""
+    days = (gap["identified_date"], gap["_in_progress_date"], gap["closed_date"])
+    return [day if isinstance(day, date) else None for day in days]
+
+
+def _gap_plans(ctx: _Ctx, chain: str, gaps: list[dict[str, object]]) -> list[_Plan]:
+    """The office's monthly gap list: the gaps identified, taken up or closed that month."""
+    style, zh, office = OFFICE_STYLES[chain], CHAIN_NAMES_ZH[chain], _office(chain)
+    plans = []
+    for start, when in _months(ctx):
+        rows = [_gap_row_at(g, when) for g in gaps if _changed(_gap_days(g), start, when)]
+        if not rows:
+            continue
+        if chain == "EQUIP":
+            name = f"chain_gaps_{when:%Y%m}_{chain}.csv"
+        else:
+            ext = "xlsx" if style.kind == "xlsx" else "csv"
+            name = f"{DISTRICT}{zh}产业链缺口清单{when.year}年{when.month:02d}月.{ext}"
+        title = f"{DISTRICT}{zh}产业链缺口清单（截至{when.year}年{when.month}月{when.day}日）"
+        plans.append(_Plan("chain_gaps", chain, name, style, title, office, when, rows))
     return plans
 
 
 def _chain_plans(ctx: _Ctx, chain: str, gaps: list, catalogue: list) -> list[_Plan]:
-    """The office's gaps list, and its talent catalogue unless the catalogue workbook holds it."""
+    """The office's monthly gap lists, and its talent catalogue unless the catalogue workbook
+    holds it."""
     style, zh, office, when = OFFICE_STYLES[chain], CHAIN_NAMES_ZH[chain], _office(chain), ctx.as_of
-    month = f"{when.year}年{when.month:02d}月"
-    if chain == "EQUIP":
-        gap_name = f"chain_gaps_{when.year}Q{(when.month - 1) // 3 + 1}_{chain}.csv"
+    gap_plans = _gap_plans(ctx, chain, gaps)
+    if chain in CATALOGUE_BY_CHAIN:
+        return gap_plans
+    if chain == "EQUIP" or style.kind != "xlsx":
         cat_name = f"talent_catalogue_{when.year}_{chain}.csv"
     else:
-        ext = "xlsx" if style.kind == "xlsx" else "csv"
-        gap_name = f"{DISTRICT}{zh}产业链缺口清单{month}.{ext}"
-        cat_name = (
-            f"{DISTRICT}{zh}产业链急需紧缺人才需求目录{when.year}.xlsx"
-            if style.kind == "xlsx"
-            else f"talent_catalogue_{when.year}_{chain}.csv"
-        )
-    gap_plan = _Plan(
-        "chain_gaps",
-        chain,
-        gap_name,
-        style,
-        f"{DISTRICT}{zh}产业链缺口清单（截至{when.year}年{when.month}月{when.day}日）",
-        office,
-        when,
-        gaps,
-    )
-    if chain in CATALOGUE_BY_CHAIN:
-        return [gap_plan]
+        cat_name = f"{DISTRICT}{zh}产业链急需紧缺人才需求目录{when.year}.xlsx"
     return [
-        gap_plan,
+        *gap_plans,
         _Plan(
             "talent_catalogue",
             chain,
@@ -1284,25 +1321,80 @@ def _bureau_name(style: Style, key: str, zh: str, year: int) -> str:
     return f"{DISTRICT}{zh}{year}年.{'xlsx' if style.kind == 'xlsx' else 'csv'}"
 
 
-def _bureau_plans(ctx: _Ctx, leads: dict, hires: dict, leaders: list) -> list[_Plan]:
+def _lead_history(ctx: _Ctx, lead: dict[str, object]) -> list[tuple[date, str]]:
+    """(day, status) as the lead moved on, ending in its status as of `as_of`: each change is
+    a follow-up the centre's monthly list records. Drawn from the lead's own stream, so the
+    leads themselves are drawn as before."""
+    rng = ctx.rng(f"lead_history:{lead['lead_id']}")
+    first, status = lead["first_contact_date"], str(lead["status"])
+    assert isinstance(first, date)
+    if status == "converted":
+        converted = lead["converted_date"]
+        assert isinstance(converted, date)
+        steps = [(first, "following")]
+        if (converted - first).days > 20 and rng.random() < 0.6:
+            steps.append(
+                (first + timedelta(days=rng.randint(10, (converted - first).days - 1)), "visited")
+            )
+        return [*steps, (converted, "converted")]
+    if status == "new":
+        return [(first, "new")]
+    age = (ctx.as_of - first).days
+    if status == "following":
+        return [(first, "new"), (first + timedelta(days=rng.randint(0, min(age, 90))), "following")]
+    # visited or abandoned: followed from the start, the last change any day since
+    return [(first, "following"), (first + timedelta(days=rng.randint(min(age, 7), age)), status)]
+
+
+def _lead_row_at(lead: dict[str, object], day: date) -> dict[str, object]:
+    """The lead as the centre's list said on `day`: its status then, and the conversion (date
+    and project) only once converted."""
+    status = [s for when, s in lead["_history"] if when <= day][-1]  # type: ignore[attr-defined]
+    row = {**lead, "status": status}
+    if status != "converted":
+        row.update(converted_date=None, project_id=None)
+    return row
+
+
+def _lead_plans(ctx: _Ctx, leads: dict[int, list[dict[str, object]]]) -> list[_Plan]:
+    """The investment-promotion centre's monthly lead list: the leads first contacted or
+    followed up (their status changed) that month. One naming for every month, whatever the
+    office PC saved it as, so that name order is month order."""
+    every = [lead for year in sorted(leads) for lead in leads[year]]
+    for lead in every:
+        lead["_history"] = _lead_history(ctx, lead)
     plans = []
-    for i, year in enumerate(ctx.years):
-        style = BUREAU_STYLES[i % len(BUREAU_STYLES)]
+    for start, when in _months(ctx):
+        rows = [
+            _lead_row_at(lead, when)
+            for lead in every
+            if _changed([day for day, _ in lead["_history"]], start, when)  # type: ignore[attr-defined]
+        ]
+        if not rows:
+            continue
+        style = BUREAU_STYLES[(when.year - FIRST_YEAR) % len(BUREAU_STYLES)]
         plans.append(
             _Plan(
                 "leads",
                 None,
-                _bureau_name(style, "leads", "招商线索台账", year),
+                f"{DISTRICT}招商线索台账{when.year}年{when.month:02d}月."
+                f"{'xlsx' if style.kind == 'xlsx' else 'csv'}",
                 style,
-                f"{DISTRICT}{year}年招商线索台账",
+                f"{DISTRICT}招商线索台账（{when.year}年{when.month}月新增及跟进）",
                 f"{DISTRICT}投资促进中心",
-                ctx.as_of,
-                leads.get(year, []),
-                year=year,
+                when,
+                rows,
+                year=when.year,
                 # The centre's office PC: GB18030, and amounts in 亿元 as its template has them.
                 shape="leads_in_yi" if style.encoding == "gb18030" else None,
             )
         )
+    return plans
+
+
+def _bureau_plans(ctx: _Ctx, leads: dict, hires: dict, leaders: list) -> list[_Plan]:
+    plans = _lead_plans(ctx, leads)
+    for i, year in enumerate(ctx.years):
         style = BUREAU_STYLES[(i + 1) % len(BUREAU_STYLES)]
         plans.append(
             _Plan(
@@ -1342,10 +1434,17 @@ def _latest(plans: list[_Plan], dataset: str, office: str | None) -> _Plan:
     return max(candidates, key=lambda p: (p.as_of, p.year, p.name))
 
 
-def _next_id(plan: _Plan, prefix: str, width: int) -> str:
-    """The next free key after the newest one in the file, so a planted row looks typed-in."""
+def _next_id(plans: list[_Plan], plan: _Plan, prefix: str, width: int) -> str:
+    """The next free key after the newest one in the office's files of the dataset (every
+    month's), so a planted row looks typed-in and names no project, lead or gap it is not."""
     key = DATASETS[plan.dataset].id_column
-    taken = [int(k[len(prefix) :]) for r in plan.records if (k := str(r[key])).startswith(prefix)]
+    taken = [
+        int(k[len(prefix) :])
+        for other in plans
+        if other.dataset == plan.dataset and other.office == plan.office
+        for r in other.records
+        if (k := str(r[key])).startswith(prefix)
+    ]
     return f"{prefix}{max(taken, default=0) + 1:0{width}d}"
 
 
@@ -1357,10 +1456,12 @@ def _plant(plan: _Plan, rng: random.Random, record: dict[str, object], rule: str
         plan.bad[id(record)] = rule
 
 
-def _plant_project(plan: _Plan, rng: random.Random, seq: int, rule: str, **changes: object) -> None:
+def _plant_project(
+    plans: list[_Plan], plan: _Plan, rng: random.Random, seq: int, rule: str, **changes: object
+) -> None:
     chain, as_of = str(plan.office), plan.as_of
     record: dict[str, object] = {
-        "project_id": _next_id(plan, f"XM-{chain}-{as_of.year}-", 4),
+        "project_id": _next_id(plans, plan, f"XM-{chain}-{as_of.year}-", 4),
         "project_name": f"南澳{_PRODUCTS[chain][seq]}项目",
         "chain": chain,
         "project_type": "strengthen",
@@ -1386,7 +1487,7 @@ def _plant_bad_projects(ctx: _Ctx, rng: random.Random, plans: list[_Plan]) -> No
         {"stage": Raw("推进中")},  # 在建 is a synonym of 开工: 推进中 is in no list
     ]
     for seq, ((_, chain, rule), change) in enumerate(zip(BAD_ROWS[:6], changes, strict=True)):
-        _plant_project(_latest(plans, "projects", chain), rng, seq, rule, **change)
+        _plant_project(plans, _latest(plans, "projects", chain), rng, seq, rule, **change)
 
 
 def _plant_bad_rows(ctx: _Ctx, plans: list[_Plan]) -> None:
@@ -1394,7 +1495,7 @@ def _plant_bad_rows(ctx: _Ctx, plans: list[_Plan]) -> None:
     _plant_bad_projects(ctx, rng, plans)
     gaps = _latest(plans, "chain_gaps", "NE")
     gap = {
-        "gap_id": _next_id(gaps, f"QK-NE-{year}-", 3),
+        "gap_id": _next_id(plans, gaps, f"QK-NE-{year}-", 3),
         "chain": "NE",
         "segment": "upstream",
         "link_name": "隔膜基膜",
@@ -1406,7 +1507,7 @@ def _plant_bad_rows(ctx: _Ctx, plans: list[_Plan]) -> None:
     _plant(gaps, rng, gap, BAD_ROWS[6][2])
     leads = _latest(plans, "leads", None)
     lead = {
-        "lead_id": _next_id(leads, f"XS-{year}-", 4),
+        "lead_id": _next_id(plans, leads, f"XS-{year}-", 4),
         "company": "苏州瑞联半导体有限公司",
         "chain": "SEMI",
         "channel": "agency",
@@ -1418,7 +1519,7 @@ def _plant_bad_rows(ctx: _Ctx, plans: list[_Plan]) -> None:
     _plant(leads, rng, {**lead, "company": "苏州瑞联微电子有限公司"}, BAD_ROWS[7][2])
     converted = {
         **lead,
-        "lead_id": _next_id(leads, f"XS-{year}-", 4),
+        "lead_id": _next_id(plans, leads, f"XS-{year}-", 4),
         "company": "合肥晶源新材料有限公司",
         "chain": "MAT",
         "status": "converted",
@@ -1427,7 +1528,7 @@ def _plant_bad_rows(ctx: _Ctx, plans: list[_Plan]) -> None:
     _plant(leads, rng, converted, BAD_ROWS[8][2])
     catalogue = _latest(plans, "talent_catalogue", "SEMI")
     position = {
-        "position_id": _next_id(catalogue, f"GW-SEMI-{year}-", 3),
+        "position_id": _next_id(plans, catalogue, f"GW-SEMI-{year}-", 3),
         "chain": "SEMI",
         "employer": _INSTITUTES["SEMI"],
         "position_title": "封装工程师",
@@ -1439,7 +1540,7 @@ def _plant_bad_rows(ctx: _Ctx, plans: list[_Plan]) -> None:
     hires = _latest(plans, "talent_hires", None)
     day = as_of - timedelta(days=15)
     hire = {
-        "hire_id": _next_id(hires, f"RC-{year}-", 5),
+        "hire_id": _next_id(plans, hires, f"RC-{year}-", 5),
         **_person(rng, day, "master"),
         "degree": Raw("研究生"),
         "chain": "EQUIP",
@@ -1455,6 +1556,7 @@ def _plant_unresolved(ctx: _Ctx, rng: random.Random, plans: list[_Plan]) -> None
     # The ledgers start in 2024, so 2023 keys never exist: these references cannot resolve.
     projects = _latest(plans, "projects", "NE")
     _plant_project(
+        plans,
         projects,
         rng,
         6,
@@ -1467,7 +1569,7 @@ def _plant_unresolved(ctx: _Ctx, rng: random.Random, plans: list[_Plan]) -> None
     hires = _latest(plans, "talent_hires", None)
     day = ctx.as_of - timedelta(days=8)
     hire = {
-        "hire_id": _next_id(hires, f"RC-{ctx.as_of.year}-", 5),
+        "hire_id": _next_id(plans, hires, f"RC-{ctx.as_of.year}-", 5),
         **_person(rng, day, "phd"),
         "degree": "phd",
         "talent_level": "high_level",
@@ -1537,6 +1639,16 @@ def generate(
     return [f.path for f in generate_detailed(out_dir, scale, seed, as_of).files]
 
 
+def by_period(files: Sequence[WrittenFile]) -> list[tuple[str, list[Path]]]:
+    """The files month by month, oldest first, in name order within a month: how `kpi demo`
+    ingests the history, one month's ledgers at a time, so that every ledger's rows arrive
+    after the months before it (and a month's references find that month's rows)."""
+    months: dict[str, list[Path]] = {}
+    for written in files:
+        months.setdefault(written.period, []).append(written.path)
+    return [(month, sorted(months[month])) for month in sorted(months)]
+
+
 __all__ = [
     "BAD_ROWS",
     "CONTACTS",
@@ -1546,6 +1658,7 @@ __all__ = [
     "DemoResult",
     "PlantedRow",
     "WrittenFile",
+    "by_period",
     "generate",
     "generate_detailed",
     "id_check_digit",
