@@ -87,6 +87,7 @@ class RawStore:
         for dataset in DATASETS.values():
             self._run(dataset_ddl(dataset))
         self._run(BOOKKEEPING_DDL)
+        self._seen: dict[str, str] | None = None
 
     def _run(self, sql: str, params: list | dict | None = None) -> list[tuple]:
         """Execute and drain: DuckDB refuses new work while a result is still pending."""
@@ -102,13 +103,20 @@ class RawStore:
         self.close()
 
     def seen(self, sha256: str) -> str | None:
-        """The status a file with these bytes had the last time ('loaded', 'rejected') or None."""
-        rows = self._run(
-            "select status from raw.ingest_files where sha256 = ? "
-            "order by (status = 'loaded') desc, load_id desc limit 1",
-            [sha256],
-        )
-        return rows[0][0] if rows else None
+        """The status a file with these bytes had the last time ('loaded', 'rejected') or None
+        (every file's status read once, then kept up to date as files are recorded: a run
+        of hundreds of monthly ledgers asked once per file)."""
+        if self._seen is None:
+            self._seen = {}
+            for digest, status in self._run(
+                "select sha256, status from raw.ingest_files order by load_id"
+            ):
+                self._note_seen(digest, status)
+        return self._seen.get(sha256)
+
+    def _note_seen(self, sha256: str, status: str) -> None:
+        if self._seen is not None and self._seen.get(sha256) != "loaded":
+            self._seen[sha256] = status
 
     def record_file(
         self,
@@ -177,6 +185,7 @@ class RawStore:
                     ],
                 )
             self._run("commit")
+            self._note_seen(sha256, status)
         except BaseException as exc:
             # A failed commit (a full disk) may already have ended the transaction.
             with contextlib.suppress(duckdb.Error):
