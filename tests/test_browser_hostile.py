@@ -134,7 +134,10 @@ def test_hostile_ledger_text_is_shown_literally_and_never_runs(hostile_home):
             assert text.count(hostile) >= 2, (hostile, text)
         _assert_nothing_ran(page)
 
-        _open(page, "产业链", "chain")
+        # The chain page opens on 全区 for a district-wide user; 新能源 by its link (the
+        # session survives the page load).
+        page.goto(f"{url}/chain?chain=NE")
+        wait_for_app(page)
         assert "新能源" in page.locator('[data-testid="stMain"] h1').first.inner_text()
         text = _table_text(page, HOSTILE, 2)  # a gap's missing link, a stuck project's name
         for hostile in HOSTILE:

@@ -128,16 +128,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if args.report:
         # Before ingesting: a report that cannot be written is refused with nothing loaded.
         args.report.parent.mkdir(parents=True, exist_ok=True)
-    if args.returns and args.returns.exists() and not args.returns.is_dir():
+    returns = getattr(args, "returns", None)
+    if returns and returns.exists() and not returns.is_dir():
         from chainkpi.errors import UsageError
 
-        raise UsageError(f"--returns 需要一个文件夹: {args.returns}")
+        raise UsageError(f"--returns 需要一个文件夹: {returns}")
     result = ingest(
         args.paths or None,
         Workspace.from_env(),
         progress=progress,
         on_start=on_start,
-        returns=args.returns,
+        returns=returns,
     )
     for path in result.returns:
         if not args.quiet:
