@@ -19,7 +19,7 @@ if _ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from dashboards import queries, signin, ui  # noqa: E402
-from dashboards.i18n import LANG_NAMES, LANGS, t  # noqa: E402
+from dashboards.i18n import LANG_NAMES, LANGS, format_local_time, t, user_line  # noqa: E402
 
 st.set_page_config(page_title="产业链双招双引看板", page_icon="📊", layout="wide")
 
@@ -79,10 +79,11 @@ except queries.WarehouseError as exc:
         st.error(t("corrupt_warehouse", lang, path=exc.path, detail=exc.detail))
     st.stop()
 
-built = info.built_at.strftime("%Y-%m-%d %H:%M") if hasattr(info.built_at, "strftime") else info.built_at  # fmt: skip
+built = format_local_time(info.built_at)  # with its time zone
 as_of = info.as_of_date.strftime("%Y-%m-%d") if hasattr(info.as_of_date, "strftime") else info.as_of_date  # fmt: skip
 st.sidebar.caption(t("built_at", lang, built_at=built, as_of=as_of))
-st.sidebar.caption(t("signed_in_as", lang, name=user["display_name"], role=user["role"]))
+# 区领导（演示）· 区领导 / District leader (demo) · District: names and roles in the language.
+st.sidebar.caption(user_line(user, lang))
 st.sidebar.button(t("signout", lang), on_click=signin.sign_out)
 
 ui.enter_page(page.url_path)

@@ -97,6 +97,8 @@ _ZH: dict[str, str] = {
     "segment": "链条环节",
     "gap_status": "缺口状态",
     "uncovered_flag": "⚠ 无项目无线索",
+    "covered_flag": "有项目或线索",
+    "gap_coverage": "对接",
     "pipeline": "项目推进",
     "pipeline_title": "{chain}项目 · 当前阶段（个）",
     "stuck": "滞留项目（未开工，在当前阶段超过 60 / 90 天）",
@@ -199,7 +201,7 @@ _ZH: dict[str, str] = {
     "leads_converted_line": "按转化日期 {n} · 其中{year}年首次接洽 {m}",
     "lead_cohort_title": "{year}年首次接洽的线索",
     "lead_cohort_note": "下方漏斗和转化率只算{year}年首次接洽的线索（无论何时转化）；上方“转化线索”按转化日期计，与总览一致。",
-    "tile_link": "明细",
+    "tile_link": "在“{page}”页查看",
     "status_list_title": "各产业链指标状态（{period}）",
     "status_list_rest": "未设目标 {n} 项",
     "catalogue_hires_total": "目录岗位引进",
@@ -208,6 +210,13 @@ _ZH: dict[str, str] = {
     "dbt_technical": "技术细节（供数据分析员）",
     "stale_count": "{n} 条",
     "gap_count_unit": "个",
+    "dated": "按日期",
+    "dated_any": "不限",
+    "dated_signed": "签约",
+    "dated_started": "开工",
+    "dated_producing": "投产",
+    "dated_shown": "{year}年{event}（按{event}日期{through}）",
+    "dated_through": "，截至第{q}季度",
 }
 
 _EN: dict[str, str] = {
@@ -283,6 +292,8 @@ _EN: dict[str, str] = {
     "segment": "Segment",
     "gap_status": "Gap status",
     "uncovered_flag": "⚠ no project, no lead",
+    "covered_flag": "Has a project or lead",
+    "gap_coverage": "Addressed by",
     "pipeline": "Project pipeline",
     "pipeline_title": "{chain} projects · in this stage now",
     "stuck": "Stuck projects (not started, in their stage over 60 / 90 days)",
@@ -314,10 +325,10 @@ _EN: dict[str, str] = {
     "channel": "Channel",
     "talent_title": "Talent · {year}",
     "hires_by": "Group by",
-    "dim_degree": "degree",
-    "dim_level": "talent level",
-    "dim_channel": "channel",
-    "dim_chain": "chain",
+    "dim_degree": "Degree",
+    "dim_level": "Talent level",
+    "dim_channel": "Channel",
+    "dim_chain": "Chain",
     "hires_title": "Hires by {dim}",
     "hires_total": "Hires",
     "phd_total": "PhD or above",
@@ -378,7 +389,7 @@ _EN: dict[str, str] = {
     "leads_converted_line": "By conversion date {n} · of which first contacted in {year}: {m}",
     "lead_cohort_title": "Leads first contacted in {year}",
     "lead_cohort_note": "The funnel and rates below count only leads first contacted in {year} (whenever they converted); \u201cConverted leads\u201d above counts by conversion date, as the overview does.",
-    "tile_link": "Details",
+    "tile_link": "On the {page} page",
     "status_list_title": "KPI status by chain ({period})",
     "status_list_rest": "{n} without a target",
     "catalogue_hires_total": "Into catalogue positions",
@@ -387,6 +398,13 @@ _EN: dict[str, str] = {
     "dbt_technical": "Technical detail (for analysts)",
     "stale_count": "{n} leads",
     "gap_count_unit": "gaps",
+    "dated": "Dated by",
+    "dated_any": "Any date",
+    "dated_signed": "Signed",
+    "dated_started": "Started",
+    "dated_producing": "Producing",
+    "dated_shown": "{event} in {year} (by date{through})",
+    "dated_through": ", through Q{q}",
 }
 
 _LABELS = {"zh": _ZH, "en": _EN}
@@ -614,7 +632,8 @@ def display_name(name: str, lang: str = "zh") -> str:
 def user_line(user: dict, lang: str = "zh") -> str:
     """The sidebar's "signed in as": 区领导（演示）· 区领导 / District leader (demo) · District."""
     name = display_name(str(user.get("display_name") or user.get("username") or ""), lang)
-    return f"{name} · {role_label(str(user.get('role', '')), lang)}"
+    role = role_label(str(user.get("role", "")), lang)
+    return name if role in name else f"{name} · {role}"  # 新能源链办（演示）says its role
 
 
 DATASETS = {
@@ -803,6 +822,16 @@ def format_time(value: object, lang: str = "zh", *, source_tz: dt.tzinfo = dt.UT
     moment = value if getattr(value, "tzinfo", None) else value.replace(tzinfo=source_tz)
     local = moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
     return f"{local}（北京时间）" if lang == "zh" else f"{local} (Beijing time, UTC+8)"
+
+
+def format_local_time(value: object) -> str:
+    """A naive moment in this server's local time (how kpi build stamps built_at) with its zone:
+    2026-12-02 21:23 UTC, 2026-12-03 05:23 UTC+8."""
+    if value is None or not hasattr(value, "strftime"):
+        return MISSING if value is None else str(value)
+    offset = dt.datetime.now().astimezone().utcoffset() or dt.timedelta()
+    hours = offset.total_seconds() / 3600
+    return f"{value.strftime('%Y-%m-%d %H:%M')} {'UTC' if not hours else f'UTC{hours:+g}'}"
 
 
 # --- How the ingest read a file (raw.ingest_files.interpretation) ----------------------------

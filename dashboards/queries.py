@@ -290,6 +290,20 @@ def stale_leads() -> pd.DataFrame:
     return fetch(_STALE_LEADS, by_chain=True)
 
 
+_CONVERTED_LEADS = """
+select lead_id, chain_code, first_contact_date, first_contact_year, converted_date
+from main.fct_leads
+where converted_date is not null
+order by converted_date, lead_id
+"""
+
+
+def converted_leads() -> pd.DataFrame:
+    """Every converted lead with its first-contact and conversion dates: the leads page says how
+    many of a year's conversions were first contacted that year."""
+    return fetch(_CONVERTED_LEADS, by_chain=True)
+
+
 # --- Talent marts ---------------------------------------------------------------------------
 
 _HIRE_YEARS = "select distinct year from main.fct_talent_hires_summary order by year"

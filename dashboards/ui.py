@@ -5,13 +5,14 @@ escaped plain text — never as HTML.
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
 
 from dashboards import charts
-from dashboards.i18n import status_label, t
+from dashboards.i18n import MISSING, status_label, t, unit_label
 from dashboards.signin import current_scope
 
 LANG_KEY = "lang"
@@ -295,8 +296,11 @@ def period_picker(periods: pd.DataFrame, *, container=st) -> tuple[int, int]:
 
 
 def chain_name(row_or_code, chains: pd.DataFrame | None = None) -> str:
-    """The chain's name in the current language (全区 / District total for ALL)."""
+    """The chain's name in the current language (全区 / District total for ALL); a row without
+    a chain reads —."""
     if chains is not None:
+        if charts.is_missing(row_or_code):
+            return MISSING
         match = chains[chains.chain_code == row_or_code]
         if match.empty:
             return str(row_or_code)
@@ -316,8 +320,78 @@ def empty(message: str, *, container=st) -> None:
     container.info(message, icon=":material/info:")
 
 
-def table(df: pd.DataFrame, *, container=st, column_config: dict | None = None, height=None):
-    kwargs = {"hide_index": True, "width": "stretch", "column_config": column_config}
+def table(df, *, container=st, column_config: dict | None = None, height=None):
+    """A table as a head reads it: a missing value is —, numbers with thousands separators and
+    no trailing zeros (Streamlit's localized format: 15,200 · 12,263.8), dates as dates. A
+    styled table (pandas Styler) shows its display values, made by charts.cell_text. Wide
+    tables scroll inside their own frame, never the page."""
+    data = df.data if hasattr(df, "data") and hasattr(df, "format") else df
+    config = dict(column_config or {})
+    for name in data.columns:
+        if name in config:
+            continue
+        column = data[name]
+        if pd.api.types.is_bool_dtype(column):
+            continue
+        if (
+            pd.api.types.is_numeric_dtype(column)
+            or column.map(lambda v: isinstance(v, decimal.Decimal)).any()
+        ):
+            config[name] = st.column_config.NumberColumn(format="localized")
+        elif pd.api.types.is_datetime64_any_dtype(column):
+            config[name] = st.column_config.DateColumn(format="YYYY-MM-DD")
+    if data is not df:  # a Styler: its display values are what the page shows
+        df = df.format(lambda v: charts.cell_text(v, lang()), na_rep=MISSING)
+    kwargs = {
+        "hide_index": True,
+        "width": "stretch",
+        "column_config": config,
+        "placeholder": MISSING,
+    }
     if height:
         kwargs["height"] = height
     container.dataframe(df, **kwargs)
+
+
+def unit(name: object, n: object = None, kpi_code: str | None = None) -> str:
+    """A unit in the current language (人 / persons, 个 / projects …)."""
+    return unit_label(name, lang(), n, kpi_code)
+
+
+def chart(fig, key: str, *, container=st) -> None:
+    """A Plotly chart as every page shows it: full width, no mode bar (charts.PLOTLY_CONFIG)."""
+    container.plotly_chart(fig, width="stretch", key=key, config=charts.PLOTLY_CONFIG)
+
+
+# Phones (dashboard.md): what only a wide screen shows, and what only a phone shows, by CSS
+# width queries on the containers' own classes (st.container(key=…) → .st-key-…).
+NARROW_PX = 640
+_RESPONSIVE_CSS = f"""
+<style>
+@media (max-width: {NARROW_PX}px) {{ [class*="st-key-ck_wide_"] {{ display: none !important; }} }}
+@media (min-width: {NARROW_PX + 1}px) {{ [class*="st-key-ck_narrow_"] {{ display: none !important; }} }}
+.modebar-container {{ display: none !important; }}
+{charts.STATUS_LIST_CSS}
+</style>
+"""
+
+
+def responsive_css() -> None:
+    """The page's CSS for wide/narrow containers and the status list (no space taken)."""
+    st.html(_RESPONSIVE_CSS)
+
+
+def wide_only(key: str, *, container=st):
+    """A container shown on wide screens only (a chart a phone cannot read)."""
+    return container.container(key=f"ck_wide_{key}")
+
+
+def narrow_only(key: str, *, container=st):
+    """A container shown on phones only (the list that stands in for a wide chart)."""
+    return container.container(key=f"ck_narrow_{key}")
+
+
+def filters():
+    """The page's filters: a collapsed 筛选 section above the content, so a phone opens on the
+    headline figures, not on pickers."""
+    return st.expander(tr("filters"), icon=":material/tune:")

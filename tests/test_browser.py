@@ -105,6 +105,18 @@ def wait_for_app(page) -> None:
     page.wait_for_timeout(800)  # Plotly draws after the run
 
 
+def open_filters(page) -> None:
+    """Unfold the page's 筛选 / Filters section (collapsed so that a phone opens on the figures)
+    before using its pickers."""
+    section = page.locator('[data-testid="stExpander"]').filter(has_text="筛选")
+    if not section.count():
+        section = page.locator('[data-testid="stExpander"]').filter(has_text="Filters")
+    details = section.first.locator("details")
+    if details.count() and details.first.get_attribute("open") is None:
+        section.first.locator("summary").first.click()
+        page.wait_for_timeout(300)
+
+
 def sign_in_page(page, username: str, password: str) -> None:
     """Fill the dashboard's sign-in form and submit it."""
     page.wait_for_selector('[data-testid="stForm"]')
@@ -169,6 +181,7 @@ def test_dashboard_in_a_browser_switches_pages_and_quarters(dashboard_home, tmp_
         assert "滞后" in main.inner_text()
 
         # Change the quarter in the picker: the title and the URL follow.
+        open_filters(page)
         page.locator('[data-testid="stSelectbox"]').filter(has_text="季度").click()
         page.get_by_role("option", name="第1季度").click()
         page.wait_for_function("() => window.location.search.includes('quarter=1')")

@@ -171,7 +171,7 @@ def test_language_switch_turns_the_labels_english_and_back(app):
     at.sidebar.radio(key="lang").set_value("en").run()
     assert at.title[0].value == "Overview · 2025 Q1"
     value, badges = tile(at, "PhD-or-above hires")
-    assert value == "1 人"
+    assert value == "1 person"
     assert any("off track" in b for b in badges)
     assert at.query_params["lang"] == "en"
     at.sidebar.radio(key="lang").set_value("zh").run()
@@ -231,7 +231,7 @@ def test_chain_page_shows_its_gaps_and_flags_the_uncovered_one(app, home):
     assert texts(at, "warning") == [f"{len(uncovered)} 个未补齐的缺口既没有项目也没有线索在对接"]
     gaps = next(d.value for d in at.dataframe if "缺口编号" in d.value.columns)
     assert set(gaps["缺口编号"]) == {"G001", "G002"}
-    flagged = gaps.loc[gaps["⚠"] != "", "缺口编号"].tolist()
+    flagged = gaps.loc[gaps["对接"] == "⚠ 无项目无线索", "缺口编号"].tolist()
     assert flagged == [g for (g,) in uncovered]
     matrix = figure(at, "gap_matrix")["data"][0]
     assert matrix["y"] == ["上游"]
@@ -309,7 +309,7 @@ def test_leads_page_shows_the_funnel_and_the_stale_leads(app, home):
     )[0]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["线索"] == f"{leads} 条"
-    assert metrics["已转化"] == str(converted)
+    assert metrics["已转化"] == f"{converted} 条"
     assert metrics["转化中位天数"] == "31 天"
     stale = mart(home, "select lead_id from main.fct_leads where is_stale order by lead_id")
     table = at.dataframe[0].value
@@ -356,7 +356,7 @@ def test_quality_page_lists_files_checks_and_freshness(app, home):
     files = mart(home, "select count(*), sum(rows_loaded) from main.fct_ingest_files")[0]
     assert f"{files[0]} 个文件 · 入库 {files[1]} 行 · 拒收 0 行" in " ".join(texts(at, "markdown"))
     tables = {tuple(d.value.columns)[:2]: d.value for d in at.dataframe}
-    file_table = next(v for k, v in tables.items() if k == ("导入时间", "文件"))
+    file_table = next(v for k, v in tables.items() if k == ("文件", "导入时间"))
     assert len(file_table) == files[0]
     assert "没有被拒收的行。" in texts(at, "success")
     dbt_total = mart(home, "select count(*) from meta.dbt_results")[0][0]

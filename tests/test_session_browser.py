@@ -11,7 +11,14 @@ import pytest
 
 from chainkpi.sessions import COOKIE_NAME, token_hash
 from tests.dashboard_fixtures import TEST_USERS
-from tests.test_browser import browser_page, needs_chromium, serve, sign_in_page, wait_for_app
+from tests.test_browser import (
+    browser_page,
+    needs_chromium,
+    open_filters,
+    serve,
+    sign_in_page,
+    wait_for_app,
+)
 
 pytestmark = needs_chromium
 
@@ -56,6 +63,7 @@ def test_a_shared_link_opens_its_page_filtered_after_signing_in(url):
         assert "/projects?" in page.url
         assert heading(page) == "项目储备库"
         main = page.locator('[data-testid="stMain"]')
+        open_filters(page)
         chains = main.locator('[data-testid="stMultiSelect"]').first.inner_text()
         assert "半导体和电子信息" in chains and "新能源" not in chains
         assert "共 1 个项目" in main.inner_text()  # P004, the one SEMI project
@@ -112,6 +120,7 @@ def test_a_choice_on_the_chain_page_does_not_move_the_overview(url):
         page.wait_for_url("**/chain**")
         wait_for_app(page)
         assert heading(page).startswith("全区")  # 全区 on the chain page too: side by side
+        open_filters(page)
         page.locator('[data-testid="stSelectbox"]').filter(has_text="产业链").click()
         page.get_by_role("option", name="新能源").click()
         page.wait_for_function("() => window.location.search.includes('chain=NE')")

@@ -6,11 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, queries, ui
-from dashboards.i18n import code_label
+from dashboards.i18n import code_label, kpi_name
 from dashboards.ui import tr
 
 
-def _kpi_section(chain_code: str, chain_label: str, year: int) -> None:
+def _kpi_section(chain_code: str, chain_label: str, year: int, *, summary: bool = True) -> None:
     st.subheader(tr("chain_kpi_by_quarter"))
     rows = queries.kpi_progress_year(year, chain_code)
     if rows.empty:
@@ -22,13 +22,17 @@ def _kpi_section(chain_code: str, chain_label: str, year: int) -> None:
         f"{charts.status_text(s, ui.lang())} {int(counts.get(s, 0))}"
         for s in ("met", "on_track", "at_risk", "off_track", "no_target")
     ]
-    st.markdown(
-        f"**{tr('period', year=year, q=int(latest.quarter.iloc[0]))}** · "
-        + tr("status_summary", n=len(latest))
-        + " · ".join(parts)
-    )
+    if summary:  # 全区 has its counts in the side-by-side column already
+        st.markdown(
+            f"**{tr('period', year=year, q=int(latest.quarter.iloc[0]))}** · "
+            + tr("status_summary", n=len(latest))
+            + " · ".join(parts)
+        )
     heat = rows.copy()
-    heat["kpi_label"] = heat.kpi_name_en if ui.lang() == "en" else heat.kpi_name_zh
+    heat["kpi_label"] = [
+        kpi_name(k, z, e, ui.lang())
+        for k, z, e in zip(heat.kpi_code, heat.kpi_name_zh, heat.kpi_name_en, strict=True)
+    ]
     heat["quarter_label"] = [tr("quarter_label", q=int(q)) for q in heat.quarter]
     # KPIs with a target first: those are the ones a head is measured on.
     heat["has_target"] = heat.groupby("kpi_code").status.transform(
@@ -44,24 +48,32 @@ def _kpi_section(chain_code: str, chain_label: str, year: int) -> None:
         title=tr("chain_kpi_heatmap_title", chain=chain_label, year=year),
         lang=ui.lang(),
     )
-    st.plotly_chart(fig, width="stretch", key="chain_kpi_heatmap")
+    # The chart on a wide screen; on a phone the same statuses as chips, latest quarter first.
+    ui.responsive_css()
+    ui.chart(fig, "chain_kpi_heatmap", container=ui.wide_only("chain_status"))
+    ui.narrow_only("chain_status").html(
+        charts.status_chips_html(
+            heat.sort_values(["quarter", "kpi_sort_order"], ascending=[False, True]),
+            group="quarter_label",
+            label="kpi_label",
+            lang=ui.lang(),
+        )
+    )
 
+    def value(v, rec) -> str:
+        return charts.format_value(
+            v, rec.unit, bool(rec.is_count), ui.lang(), kpi_code=rec.kpi_code
+        )
+
+    recs = list(heat.itertuples(index=False))
     with st.expander(tr("chain_kpi_table")):
         table = pd.DataFrame(
             {
                 tr("axis_kpi"): heat.kpi_label,
                 tr("quarter"): heat.quarter_label,
-                tr("ytd"): [
-                    charts.format_value(v, u, bool(c))
-                    for v, u, c in zip(heat.ytd_actual, heat.unit, heat.is_count, strict=True)
-                ],
-                tr("target"): [
-                    charts.format_value(v, u, bool(c))
-                    for v, u, c in zip(heat.annual_target, heat.unit, heat.is_count, strict=True)
-                ],
-                tr("hover_expected"): [
-                    charts.format_number(v, False) for v in heat.expected_to_date
-                ],
+                tr("ytd"): [value(r.ytd_actual, r) for r in recs],
+                tr("target"): [value(r.annual_target, r) for r in recs],
+                tr("hover_expected"): [value(r.expected_to_date, r) for r in recs],
                 tr("pct_of_target"): [charts.format_pct(v) for v in heat.pct_of_target],
                 tr("hover_status"): [charts.status_text(s, ui.lang()) for s in heat.status],
             }
@@ -83,30 +95,35 @@ def _gap_section(chain_code: str, chain_label: str) -> None:
     fig = charts.make_gap_matrix(
         gaps, title=tr("gap_matrix_title", chain=chain_label), lang=ui.lang()
     )
-    st.plotly_chart(fig, width="stretch", key="gap_matrix")
+    ui.chart(fig, "gap_matrix")
     only = ui.pick_flag(tr("only_uncovered"), "uncovered")
     shown = gaps[gaps.is_uncovered.fillna(False)] if only else gaps
     lang = ui.lang()
+    # The missing link and where it stands first, the gap's ID last.
     ui.table(
         pd.DataFrame(
             {
-                "⚠": [tr("uncovered_flag") if u else "" for u in shown.is_uncovered.fillna(False)],
-                "缺口编号" if lang == "zh" else "Gap": shown.gap_id,
                 "缺失环节" if lang == "zh" else "Missing link": shown.link_name,
-                tr("segment"): [
-                    code_label(s, z, lang) if isinstance(s, str) else ""
-                    for s, z in zip(shown.segment, shown.segment_label_zh, strict=True)
-                ],
                 tr("gap_status"): [
                     code_label(s, z, lang)
                     for s, z in zip(shown.status, shown.status_label_zh, strict=True)
                 ],
-                "优先级" if lang == "zh" else "Priority": shown.priority_label_zh
-                if lang == "zh"
-                else shown.priority,
+                tr("gap_coverage"): [
+                    tr("uncovered_flag") if u else tr("covered_flag")
+                    for u in shown.is_uncovered.fillna(False)
+                ],
+                tr("segment"): [
+                    code_label(s, z, lang)
+                    for s, z in zip(shown.segment, shown.segment_label_zh, strict=True)
+                ],
+                "优先级" if lang == "zh" else "Priority": [
+                    code_label(c, z, lang)
+                    for c, z in zip(shown.priority, shown.priority_label_zh, strict=True)
+                ],
                 "识别日期" if lang == "zh" else "Identified": shown.identified_date.dt.date,
-                "项目" if lang == "zh" else "Projects": shown.project_ids.fillna(""),
-                "线索" if lang == "zh" else "Leads": shown.lead_ids.fillna(""),
+                "项目" if lang == "zh" else "Projects": shown.project_ids,
+                "线索" if lang == "zh" else "Leads": shown.lead_ids,
+                "缺口编号" if lang == "zh" else "Gap ID": shown.gap_id,
             }
         )
     )
@@ -136,7 +153,8 @@ def _pipeline_section(chain_code: str, chain_label: str) -> None:
     fig = charts.make_stage_bar(
         stages, title=tr("pipeline_title", chain=chain_label), lang=ui.lang()
     )
-    st.plotly_chart(fig, width="stretch", key="stage_bar")
+    ui.chart(fig, "stage_bar")
+    st.caption(tr("stage_note"))
 
     st.subheader(tr("stuck"))
     stuck = projects[projects.is_stuck_over_60_days.fillna(False)].sort_values(
@@ -150,26 +168,27 @@ def _pipeline_section(chain_code: str, chain_label: str) -> None:
         tr("stuck_90") if over90 else tr("stuck_60")
         for over90 in stuck.is_stuck_over_90_days.fillna(False)
     ]
+    # Name, how long, stage and amount first; the project's ID last.
     frame = pd.DataFrame(
         {
-            "滞留" if lang == "zh" else "Stuck": flags,
-            "项目编号" if lang == "zh" else "Project": stuck.project_id.to_numpy(),
             "项目名称" if lang == "zh" else "Name": stuck.project_name.to_numpy(),
+            "滞留" if lang == "zh" else "Stuck": flags,
+            "滞留天数" if lang == "zh" else "Days in stage": stuck.days_in_stage.to_numpy(),
             tr("stage"): [
                 code_label(c, z, lang)
                 for c, z in zip(stuck.stage, stuck.stage_label_zh, strict=True)
             ],
+            "计划总投资（万元）"
+            if lang == "zh"
+            else "Planned (CNY 10k)": stuck.planned_investment_wan.to_numpy(),
             "进入阶段日期"
             if lang == "zh"
             else "In stage since": stuck.stage_entered_date.dt.date.to_numpy(),
-            "滞留天数" if lang == "zh" else "Days in stage": stuck.days_in_stage.to_numpy(),
-            "计划总投资（万元）"
-            if lang == "zh"
-            else "Planned (万元)": stuck.planned_investment_wan.to_numpy(),
+            "项目编号" if lang == "zh" else "Project ID": stuck.project_id.to_numpy(),
         }
     )
     colour = {tr("stuck_90"): charts.STUCK_COLORS["stuck_90"], tr("stuck_60"): charts.STUCK_COLORS["stuck_60"]}  # fmt: skip
-    first = frame.columns[0]
+    first = frame.columns[1]
     styled = frame.style.apply(
         lambda col: [
             f"background-color: {colour[v]}; color: {'white' if v == tr('stuck_90') else 'black'}"
@@ -212,14 +231,20 @@ def _side_by_side(chains: pd.DataFrame, periods: pd.DataFrame, year: int) -> Non
                 if rows.empty:
                     continue
                 rec = rows.iloc[0]
-                value = charts.format_number(rec.ytd_actual, bool(rec.is_count))
-                shown = (
-                    f"{value} {rec.unit}"
-                    if rec.status == "no_target"
-                    else f"{value} / {charts.format_number(rec.annual_target, bool(rec.is_count))}"
-                    f" {rec.unit}"
+                target = charts.format_value(
+                    rec.annual_target, rec.unit, bool(rec.is_count), lang, kpi_code=kpi
                 )
-                st.metric(rec.kpi_name_en if lang == "en" else rec.kpi_name_zh, shown)
+                shown = (
+                    charts.format_value(
+                        rec.ytd_actual, rec.unit, bool(rec.is_count), lang, kpi_code=kpi
+                    )
+                    if rec.status == "no_target"
+                    else f"{charts.format_number(rec.ytd_actual, bool(rec.is_count))} / {target}"
+                )
+                # Five columns side by side: a long KPI name is shortened, in full on hover.
+                name = kpi_name(kpi, rec.kpi_name_zh, rec.kpi_name_en, lang)
+                short = charts.shorten(name, 11)
+                st.metric(short, shown, help=name if short != name else None)
                 ui.status_badge(rec.status)
             if code == "ALL":
                 continue  # gaps and projects are per chain: the columns beside say them
@@ -232,15 +257,19 @@ def _side_by_side(chains: pd.DataFrame, periods: pd.DataFrame, year: int) -> Non
 def render() -> None:
     chains = queries.chains()
     periods = queries.kpi_periods()
-    controls = st.columns([1, 1, 2])
+    heading = st.empty()  # the title above the folded filters, filled once they are read
+    controls = ui.filters().columns([1, 1, 2])
     # 全区 (ALL) shows the chains side by side; a chain, its own detail.
     chain_code = ui.chain_picker(chains, container=controls[0])
     years = sorted({int(y) for y in periods.year}) or [pd.Timestamp.today().year]
     year = int(ui.pick(tr("year"), years, "year", years[-1], container=controls[1]))
     chain_label = ui.chain_name(chain_code, chains)
-    st.title(tr("chain_title", chain=chain_label, year=year))
+    heading.title(tr("chain_title", chain=chain_label, year=year))
     if chain_code == "ALL":
         _side_by_side(chains, periods, year)
+        # The district's own KPIs quarter by quarter: the figures the overview's 全区 tiles
+        # link to (one figure, one meaning).
+        _kpi_section("ALL", chain_label, year, summary=False)
         return
 
     _kpi_section(chain_code, chain_label, year)

@@ -5,53 +5,110 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards import charts, queries, ui
+from dashboards.i18n import kpi_help, kpi_name
 from dashboards.ui import tr
 
 HEADLINES = ("phd_hires", "leader_talent_projects")
 
+# Where each tile's figure is shown again, equal (dashboard.md, "One figure, one meaning"):
+# the page, and which of the tile's year, quarter and chain its URL takes.
+TILE_PAGES = {
+    "phd_hires": "talent",
+    "talent_hires": "talent",
+    "returnee_hires": "talent",
+    "catalogue_hires": "talent",
+    "leads_new": "leads",
+    "leads_converted": "leads",
+    "projects_signed": "projects",
+    "signed_investment_wan": "projects",
+    "major_projects_signed": "projects",
+    "projects_started": "projects",
+    "projects_producing": "projects",
+}
+# The projects page's dated filter for each project KPI: ?dated=signed&year=…&quarter=….
+PROJECT_EVENTS = {
+    "projects_signed": "signed",
+    "signed_investment_wan": "signed",
+    "major_projects_signed": "signed",
+    "projects_started": "started",
+    "projects_producing": "producing",
+}
+
+
+def tile_link(kpi_code: str, year: int, quarter: int, chain_code: str) -> tuple[str, dict]:
+    """The page (views/….py) and query parameters that show a tile's figure again, equal: the
+    talent and leads pages through the quarter, the projects page dated by the KPI's event,
+    else the chain page's KPI table (every KPI, quarter by quarter)."""
+    page = TILE_PAGES.get(kpi_code, "chain")
+    params: dict[str, str] = {"year": str(year)}
+    if page in ("talent", "leads"):
+        params.update(chain=chain_code, quarter=str(quarter))
+    elif page == "projects":
+        params.update(dated=PROJECT_EVENTS[kpi_code], quarter=str(quarter))
+        if chain_code != "ALL":
+            params["chains"] = chain_code
+        if kpi_code == "major_projects_signed":
+            params["major"] = "1"
+    else:
+        params["chain"] = chain_code
+    return f"views/{page}.py", params
+
 
 def _kpi_name(rec) -> str:
-    return rec.kpi_name_en if ui.lang() == "en" else rec.kpi_name_zh
+    return kpi_name(rec.kpi_code, rec.kpi_name_zh, rec.kpi_name_en, ui.lang())
 
 
-def _tile(rec, container) -> None:
+def _value(rec, value) -> str:
+    return charts.format_value(
+        value, rec.unit, bool(rec.is_count), ui.lang(), kpi_code=rec.kpi_code
+    )
+
+
+def _tile(rec, container, year: int, quarter: int, chain_code: str) -> None:
     with container.container(border=True):
         st.metric(
             _kpi_name(rec),
-            charts.format_value(rec.ytd_actual, rec.unit, bool(rec.is_count)),
-            help=rec.description_zh,
+            _value(rec, rec.ytd_actual),
+            help=kpi_help(rec.kpi_code, rec.description_zh, ui.lang()),
         )
         if rec.status == "no_target":
             st.caption(tr("tile_caption_no_target"))
         else:
             caption = tr(
                 "tile_caption",
-                target=charts.format_value(rec.annual_target, rec.unit, bool(rec.is_count)),
+                target=_value(rec, rec.annual_target),
                 pct=charts.format_pct(rec.pct_of_target),
             )
             if rec.is_example_target:
                 caption += f" · {tr('example_target')}"
             st.caption(caption)
         ui.status_badge(rec.status)
+        page, params = tile_link(rec.kpi_code, year, quarter, chain_code)
+        st.page_link(
+            page,
+            label=tr("tile_link", page=tr(f"page_{page.split('/')[-1][:-3]}")),
+            icon=":material/arrow_forward:",
+            query_params=params,
+        )
 
 
 def _headline(rec, year: int, quarter: int, chain_code: str, container) -> None:
     name = _kpi_name(rec)
     with container.container(border=True):
         target = rec.annual_target
-        value = charts.format_number(rec.ytd_actual, True)
+        value = charts.format_number(rec.ytd_actual, bool(rec.is_count))
         shown = (
-            f"{value} / {charts.format_number(target, True)} {rec.unit}"
+            f"{value} / {_value(rec, target)}"
             if rec.status != "no_target"
-            else f"{value} {rec.unit}"
+            else _value(rec, rec.ytd_actual)
         )
         st.metric(name + f"（{year}）" if ui.lang() == "zh" else f"{name} ({year})", shown)
         ui.status_badge(rec.status)
         st.caption(
             tr(
                 "projected",
-                value=charts.format_number(rec.projected_year_end, False),
-                unit=rec.unit,
+                value=charts.format_number(rec.projected_year_end, bool(rec.is_count)),
+                unit=ui.unit(rec.unit, rec.projected_year_end, rec.kpi_code),
             )
         )
         monthly = queries.kpi_monthly(year, chain_code, rec.kpi_code)
@@ -62,8 +119,10 @@ def _headline(rec, year: int, quarter: int, chain_code: str, container) -> None:
             title=tr("pace_title", kpi=name, year=year),
             unit=rec.unit,
             lang=ui.lang(),
+            is_count=bool(rec.is_count),
+            kpi_code=rec.kpi_code,
         )
-        st.plotly_chart(fig, width="stretch", key=f"pace_{rec.kpi_code}")
+        ui.chart(fig, f"pace_{rec.kpi_code}")
 
 
 def render() -> None:
@@ -74,7 +133,7 @@ def render() -> None:
         return
     chains = queries.chains()
     title = st.empty()  # above the pickers, filled once they are read
-    controls = st.columns([1, 1, 2])
+    controls = ui.filters().columns([1, 1, 2])  # folded away: the figures come first
     year, quarter = ui.period_picker(periods, container=controls[0].container())
     chain_code = ui.chain_picker(chains, container=controls[1])
     period = tr("period", year=year, q=quarter)
@@ -112,10 +171,14 @@ def render() -> None:
         if not rows.empty:
             _headline(rows.iloc[0], year, quarter, chain_code, heads[i])
 
-    # Chain × KPI status for the quarter.
+    # Chain × KPI status for the quarter: the chart on a wide screen, on a phone a list of
+    # status chips per chain, off track and at risk first.
     heat = progress.copy()
     heat["chain_label"] = [ui.chain_name(c, chains) for c in heat.chain_code]
-    heat["kpi_label"] = heat.kpi_name_en if ui.lang() == "en" else heat.kpi_name_zh
+    heat["kpi_label"] = [
+        kpi_name(k, z, e, ui.lang())
+        for k, z, e in zip(heat.kpi_code, heat.kpi_name_zh, heat.kpi_name_en, strict=True)
+    ]
     heat = heat.sort_values(["kpi_sort_order", "chain_sort_order"])
     fig = charts.make_status_heatmap(
         heat,
@@ -124,7 +187,17 @@ def render() -> None:
         title=tr("heatmap_title", period=period),
         lang=ui.lang(),
     )
-    st.plotly_chart(fig, width="stretch", key="status_heatmap")
+    ui.responsive_css()
+    ui.chart(fig, "status_heatmap", container=ui.wide_only("status"))
+    ui.narrow_only("status").html(
+        charts.status_chips_html(
+            heat.sort_values(["chain_sort_order", "kpi_sort_order"]),
+            group="chain_label",
+            label="kpi_label",
+            lang=ui.lang(),
+            title=tr("status_list_title", period=period),
+        )
+    )
 
     for area in ("talent", "investment"):
         part = mine[mine.area == area].sort_values("kpi_sort_order")
@@ -136,7 +209,7 @@ def render() -> None:
         for start in range(0, len(recs), per_row):
             cols = st.columns(per_row)
             for rec, col in zip(recs[start : start + per_row], cols, strict=False):
-                _tile(rec, col)
+                _tile(rec, col, year, quarter, chain_code)
 
 
 render()

@@ -16,37 +16,28 @@ from dashboards.i18n import (
     SHEET_REASONS,
     SKIPPED_ROW_KINDS,
     UNIT_SOURCES,
+    dataset_label,
+    dbt_check_text,
+    dbt_status_label,
     factor_text,
+    format_time,
     interpretation_lines,
     named,
     row_span,
 )
 from dashboards.ui import tr
 
-DATASET_ZH = {
-    "projects": "项目储备库",
-    "chain_gaps": "产业链缺口",
-    "leads": "招商线索",
-    "talent_catalogue": "人才需求目录",
-    "talent_hires": "人才引进",
-    "leader_projects": "领军人才项目",
-}
 DBT_STATUS_ORDER = ("error", "fail", "warn", "pass", "success", "skipped", "no-op")
-DBT_STATUS_ZH = {
-    "error": "出错",
-    "fail": "未通过",
-    "warn": "警告",
-    "pass": "通过",
-    "success": "成功",
-    "skipped": "跳过",
-    "no-op": "无操作",
-}
 
 
 def _dataset(code: object) -> str:
-    if not isinstance(code, str):
-        return "—" if ui.lang() == "zh" else "(not recognised)"
-    return DATASET_ZH.get(code, code) if ui.lang() == "zh" else code
+    """A dataset by its name in the page's language (项目储备库 / Project ledger)."""
+    return dataset_label(code, ui.lang())
+
+
+def _time(value: object) -> str:
+    """An ingest time (stored in UTC) in Beijing time, saying so."""
+    return format_time(value, ui.lang())
 
 
 def _col(zh: str, en: str) -> str:
@@ -95,14 +86,14 @@ def _files() -> None:
     ui.table(
         pd.DataFrame(
             {
-                _col("导入时间", "Ingested at"): files.ingested_at,
                 _col("文件", "File"): files.file_name,
+                _col("导入时间", "Ingested at"): [_time(t) for t in files.ingested_at],
                 _col("数据集", "Dataset"): [_dataset(d) for d in files.dataset],
                 _col("结果", "Outcome"): [
                     (
-                        _col("已入库", "loaded")
+                        _col("已入库", "Loaded")
                         if s == "loaded"
-                        else _col("整个文件被拒收", "rejected whole")
+                        else _col("整个文件被拒收", "Rejected whole")
                     )
                     for s in files.load_status
                 ],
@@ -111,7 +102,7 @@ def _files() -> None:
                 _col("拒收行数", "Rows rejected"): files.rows_rejected,
                 _col("提示数", "Warnings"): files.warning_count,
                 _col("拒收原因", "Why rejected"): files.errors_json.where(
-                    files.load_status == "rejected", ""
+                    files.load_status == "rejected", None
                 ),
                 _col("读取方式", "How it was read"): [
                     _how_read(t) for t in files.interpretation_json
@@ -193,7 +184,7 @@ def _interpretations(files: pd.DataFrame) -> None:
                     _col("单位取自", "Unit from"): [
                         named(UNIT_SOURCES, c.get("unit_source"), ui.lang()) for _, c in columns
                     ],
-                    _col("折算为万元", "To 万元"): [
+                    _col("折算为万元", "To CNY 10k"): [
                         factor_text(c.get("factor")) for _, c in columns
                     ],
                 }
@@ -268,24 +259,35 @@ def _dbt() -> None:
     ]
     cols = st.columns(len(ordered))
     for col, status in zip(cols, ordered, strict=True):
-        label = f"{DBT_STATUS_ZH.get(status, status)} {status}" if ui.lang() == "zh" else status
-        col.metric(label, int(counts[status]))
+        col.metric(dbt_status_label(status, ui.lang()), int(counts[status]))
     problems = results[results.status.isin(["error", "fail", "warn"])]
     if problems.empty:
         st.success(tr("dbt_all_pass"), icon=":material/check_circle:")
         return
+    # What failed in which dataset, in a head's words; dbt's own names for the analyst.
     st.markdown(f"**{tr('dbt_problems')}**")
     ui.table(
         pd.DataFrame(
             {
-                _col("类型", "Type"): problems.resource_type,
-                _col("检查", "Check"): problems.name,
-                _col("结果", "Status"): problems.status,
-                _col("失败行数", "Failures"): problems.failures,
-                _col("信息", "Message"): problems.message,
+                tr("dbt_problem"): [
+                    dbt_check_text(n, f, ui.lang())
+                    for n, f in zip(problems.name, problems.failures, strict=True)
+                ],
+                _col("结果", "Outcome"): [dbt_status_label(s, ui.lang()) for s in problems.status],
             }
         )
     )
+    with st.expander(tr("dbt_technical")):
+        ui.table(
+            pd.DataFrame(
+                {
+                    _col("检查", "Check"): problems.name,
+                    _col("结果", "Status"): problems.status,
+                    _col("失败行数", "Failures"): problems.failures,
+                    _col("信息", "Message"): problems.message,
+                }
+            )
+        )
 
 
 def _freshness() -> None:
@@ -298,7 +300,7 @@ def _freshness() -> None:
         pd.DataFrame(
             {
                 _col("数据集", "Dataset"): [_dataset(d) for d in fresh.dataset],
-                _col("最近导入时间", "Last ingested"): fresh.last_ingested_at,
+                _col("最近导入时间", "Last ingested"): [_time(t) for t in fresh.last_ingested_at],
                 _col("文件数", "Files"): fresh.file_count,
                 _col("入库行数", "Rows loaded"): fresh.rows_loaded,
                 _col("最新事件日期", "Latest event date"): pd.to_datetime(
