@@ -131,8 +131,13 @@ def warehouse_info() -> WarehouseInfo:
 
 # --- KPI marts ------------------------------------------------------------------------------
 
+# Each quarter with its state (finished / running / future: the running one paces by the
+# calendar) and the warehouse's as-of date.
 _KPI_PERIODS = """
-select distinct year, quarter from main.fct_kpi_progress order by year, quarter
+select year, quarter, min(period_state) as period_state, max(as_of_date) as as_of_date
+from main.fct_kpi_progress
+group by year, quarter
+order by year, quarter
 """
 
 _KPI_PROGRESS = """
@@ -202,7 +207,8 @@ select
     p.planned_investment_wan, p.capital_in_place_wan, p.is_major, p.is_head_enterprise,
     p.stage, p.stage_label_zh, p.stage_sort_order, p.is_active, p.stage_entered_date,
     p.signed_date, p.started_date, p.producing_date, p.negotiating_date, p.dropped_date,
-    p.days_in_stage, p.is_stuck_over_60_days, p.is_stuck_over_90_days
+    p.days_in_stage, p.days_in_stage_is_lower_bound, p.is_stuck_over_60_days,
+    p.is_stuck_over_90_days
 from main.fct_project_pipeline as p
 order by p.chain_code, p.stage_sort_order, p.project_id
 """
@@ -256,10 +262,10 @@ _STALE_LEADS = """
 select
     lead_id, company, chain_code, chain_name_zh, channel, channel_label_zh, source_city,
     first_contact_date, status, status_label_zh, days_since_first_contact,
-    expected_investment_wan
+    last_follow_up_date, days_since_follow_up, expected_investment_wan
 from main.fct_leads
 where is_stale
-order by days_since_first_contact desc, lead_id
+order by days_since_follow_up desc, lead_id
 """
 
 

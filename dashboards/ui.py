@@ -273,26 +273,84 @@ def chains_picker(
     return values
 
 
-def period_picker(periods: pd.DataFrame, *, container=st) -> tuple[int, int]:
-    """Year and quarter pickers; default the latest quarter with data."""
-    years = sorted({int(y) for y in periods["year"]})
-    latest = periods.sort_values(["year", "quarter"]).iloc[-1]
+def default_quarter(periods: pd.DataFrame) -> tuple[int, int]:
+    """The last finished quarter (dashboard.md: pages and the export default to it; the
+    running one is a click away), else the latest quarter with data."""
+    ordered = periods.sort_values(["year", "quarter"])
+    if "period_state" in ordered:
+        finished = ordered[ordered.period_state == "finished"]
+        if not finished.empty:
+            ordered = finished
+    row = ordered.iloc[-1]
+    return int(row.year), int(row.quarter)
+
+
+def running_quarter(periods: pd.DataFrame) -> tuple[int, int, object] | None:
+    """(year, quarter, as-of date) of the quarter that holds the warehouse's as-of date."""
+    if "period_state" not in periods:
+        return None
+    running = periods[periods.period_state == "running"]
+    if running.empty:
+        return None
+    row = running.iloc[-1]
+    return int(row.year), int(row.quarter), row.as_of_date
+
+
+def as_of_text(day) -> str:
+    day = pd.Timestamp(day)
+    return f"{day.month}月{day.day}日" if lang() == "zh" else f"{day.day} {day:%b}"
+
+
+def period_picker(
+    periods: pd.DataFrame, *, container=st, default: tuple[int, int] | None = None
+) -> tuple[int, int]:
+    """Year and quarter pickers; default the last finished quarter (or `default`). The
+    running quarter says so: 第4季度（进行中，截至12月2日）."""
+    default = default or default_quarter(periods)
+    running = running_quarter(periods)
+    years = sorted({int(y) for y in periods["year"]} | {default[0]})
     left, right = container.columns(2)
-    year = int(pick(tr("year"), years, "year", int(latest.year), lambda y: y, container=left))
-    quarters = [1, 2, 3, 4]
+    year = int(pick(tr("year"), years, "year", default[0], lambda y: y, container=left))
     in_year = sorted(int(q) for q in periods.loc[periods.year == year, "quarter"])
-    default_q = in_year[-1] if in_year else int(latest.quarter)
-    quarter = int(
-        pick(
-            tr("quarter"),
-            quarters,
-            "quarter",
-            default_q,
-            lambda q: tr("quarter_label", q=q),
-            container=right,
-        )
-    )
+    default_q = default[1] if year == default[0] else (in_year[-1] if in_year else 1)
+
+    def label(q: int) -> str:
+        if running and (year, q) == running[:2]:
+            return tr("quarter_running", q=q, date=as_of_text(running[2]))
+        return tr("quarter_label", q=q)
+
+    quarter = int(pick(tr("quarter"), [1, 2, 3, 4], "quarter", default_q, label, container=right))
     return year, quarter
+
+
+def period_note(periods: pd.DataFrame, year: int, quarter: int) -> str | None:
+    """A line under a page's title: the quarter is still running (paced by the days gone), or
+    its year is over (met / missed, no pace words)."""
+    running = running_quarter(periods)
+    if running and (year, quarter) == running[:2]:
+        return tr("running_note", date=as_of_text(running[2]))
+    rows = periods[(periods.year == year) & (periods.quarter == quarter)]
+    if (
+        not rows.empty
+        and "as_of_date" in rows
+        and pd.Timestamp(rows.iloc[0].as_of_date).year > year
+    ):
+        return tr("year_over_note")
+    return None
+
+
+def stage_days(rows: pd.DataFrame) -> list[str]:
+    """Days in stage as a head reads them: `≥ 1036` where the first ledger already showed the
+    stage (the age is at least that), `—` where unknown."""
+    bound = rows.get("days_in_stage_is_lower_bound")
+    out = []
+    for i, days in enumerate(rows.days_in_stage):
+        if charts.is_missing(days):
+            out.append(MISSING)
+        else:
+            at_least = bound is not None and bool(bound.iloc[i]) is True
+            out.append(("≥ " if at_least else "") + f"{int(days):,}")
+    return out
 
 
 def chain_name(row_or_code, chains: pd.DataFrame | None = None) -> str:

@@ -173,7 +173,7 @@ def _pipeline_section(chain_code: str, chain_label: str) -> None:
         {
             "项目名称" if lang == "zh" else "Name": stuck.project_name.to_numpy(),
             "滞留" if lang == "zh" else "Stuck": flags,
-            "滞留天数" if lang == "zh" else "Days in stage": stuck.days_in_stage.to_numpy(),
+            "滞留天数" if lang == "zh" else "Days in stage": ui.stage_days(stuck),
             tr("stage"): [
                 code_label(c, z, lang)
                 for c, z in zip(stuck.stage, stuck.stage_label_zh, strict=True)

@@ -3,7 +3,6 @@ files `kpi export` writes, offered as downloads."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from dashboards import queries, ui
@@ -23,17 +22,14 @@ def render() -> None:
     if periods.empty:
         ui.empty(tr("no_kpi_at_all"))
         return
-    default = queries.default_export_quarter()
-    if default is not None:
-        periods = pd.concat(
-            [
-                periods[(periods.year != default[0]) | (periods.quarter != default[1])],
-                pd.DataFrame({"year": [default[0]], "quarter": [default[1]]}),
-            ]  # fmt: skip
-        )  # the default quarter last: period_picker defaults to the last row
     chains = queries.chains()
     c1, c2, c3 = st.columns([2, 1, 1])
-    year, quarter = ui.period_picker(periods, container=c1.container())
+    year, quarter = ui.period_picker(
+        periods, container=c1.container(), default=queries.default_export_quarter()
+    )
+    note = ui.period_note(periods, year, quarter)
+    if note:
+        st.caption(note)
     # A chain office's export is its own chain's (queries.export_files holds it to that too).
     chain_code = ui.chain_picker(chains, container=c2, allow_all=ui.own_chain() == "ALL")
     report_lang = ui.pick(

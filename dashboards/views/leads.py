@@ -140,7 +140,8 @@ def render() -> None:
                     code_label(c, z, lang)
                     for c, z in zip(stale.status, stale.status_label_zh, strict=True)
                 ],
-                _col("已过天数", "Days since contact"): stale.days_since_first_contact,
+                _col("距上次跟进天数", "Days since follow-up"): stale.days_since_follow_up,
+                _col("上次跟进", "Last follow-up"): stale.last_follow_up_date.dt.date,
                 _col("意向投资（万元）", "Intended (CNY 10k)"): stale.expected_investment_wan,
                 _col("产业链", "Chain"): [ui.chain_name(c, chains) for c in stale.chain_code],
                 _col("招商方式", "Channel"): [

@@ -138,6 +138,9 @@ def render() -> None:
     chain_code = ui.chain_picker(chains, container=controls[1])
     period = tr("period", year=year, q=quarter)
     title.title(tr("overview_title", period=period))
+    note = ui.period_note(periods, year, quarter)
+    if note:
+        st.caption(note)
 
     progress = queries.kpi_progress(year, quarter)
     if progress.empty:
