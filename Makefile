@@ -28,10 +28,11 @@ demo: setup
 demo-build: setup
 	$(BIN)/kpi demo --no-serve
 
-## screenshot: the README's overview screenshot, from the demo warehouse
+## screenshot: the README's overview screenshots (desktop and phone), from the demo warehouse
 screenshot: demo-build
 	sh scripts/install_browser.sh
 	$(BIN)/python -m tests.test_browser data docs/screenshot_overview.png
+	$(BIN)/python -m tests.test_phone_pages data docs/screenshot_overview_phone.png
 
 ## test: run the whole test suite (installs chromium + CJK fonts for the browser test when root)
 test: setup

@@ -489,10 +489,13 @@ def make_pace_chart(
         range=[0.5, 12.5],
         showgrid=False,
     )
+    # A one-character unit (人, 个) turned on its side reads as a symbol: in Chinese it follows
+    # each tick instead; English words stand as the axis title.
+    unit_axis = {"ticksuffix": f" {unit_text}"} if lang == "zh" else {"title": unit_text}
     if is_count:
-        count_axis(fig, top, gridcolor="#EEEEEE", title=unit_text)
+        count_axis(fig, top, gridcolor="#EEEEEE", **unit_axis)
     else:
-        fig.update_yaxes(rangemode="tozero", gridcolor="#EEEEEE", tickformat=",~r", title=unit_text)
+        fig.update_yaxes(rangemode="tozero", gridcolor="#EEEEEE", tickformat=",~r", **unit_axis)
     return _layout(fig, title, height=300)
 
 

@@ -263,3 +263,55 @@ def test_the_talent_pages_title_is_shown_once(app):
     chart_titles = [(s["layout"].get("title") or {}).get("text", "") for s in figures(at)]
     everything = headings + chart_titles
     assert len(everything) == len(set(everything)), everything
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("zh", "人才引进：1 名引进人才的对应岗位编号不存在"),
+        ("en", "Talent hires: 1 hire names a catalogue position ID that does not exist"),
+    ],
+)
+def test_the_quality_page_says_which_check_failed_in_a_heads_words(app, lang, said):
+    at = app("quality", lang)
+    problems = next(d for d, _, _ in tables(at) if d.columns[0] in ("问题", "What failed"))
+    assert said in list(problems.iloc[:, 0])
+    for cell in problems.astype(str).to_numpy().ravel():
+        assert "_" not in cell and "Got " not in cell and "configured to" not in cell, cell
+    # dbt's own names only in the folded technical detail, for the analyst.
+    technical = next(
+        e for e in at.get("expander") if "技术细节" in e.label or "Technical" in e.label
+    )
+    assert any("relationships_" in str(v) for d in technical.dataframe for v in d.value.iloc[:, 0])
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_chart_shows_plotlys_mode_bar(app, page):
+    at = app(page, "zh")
+    for chart in at.get("plotly_chart"):
+        config = json.loads(chart.proto.config or "{}")
+        assert config.get("displayModeBar") is False, (page, chart.proto.id)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(
+    ("page", "query", "first"),
+    [
+        ("projects", {}, {"项目名称", "Name"}),
+        ("chain", {"chain": "NE", "year": 2025}, {"缺失环节", "Missing link", "项目名称", "Name"}),
+        ("leads", {"year": 2025}, {"企业", "Company"}),
+        ("talent", {"year": 2025}, {"岗位", "Title"}),
+    ],
+)
+def test_tables_lead_with_what_a_head_acts_on_and_end_with_ids(app, page, query, first, lang):
+    """Phones: name, amount, stage and days come first; a row's ID, needed least, last."""
+    at = app(page, lang, **query)
+    ledgers = [
+        d for d, _, _ in tables(at) if any(re.search(r"编号|ID$", str(c)) for c in d.columns)
+    ]
+    assert ledgers, page
+    for data in ledgers:
+        columns = [str(c) for c in data.columns]
+        assert columns[0] in first, columns
+        assert re.search(r"编号|ID$", columns[-1]), columns
+        assert not any(re.search(r"编号|ID$", c) for c in columns[:-1]), columns
