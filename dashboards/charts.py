@@ -692,7 +692,13 @@ def make_rate_bar(rates: pd.DataFrame, *, title: str, lang: str = "zh") -> go.Fi
             hovertemplate="%{customdata}<extra></extra>",
         )
     )
-    fig.update_xaxes(title=t("conversion_rate", lang), tickformat=".0%", rangemode="tozero")
+    # Room right of the longest bar for its percentage (drawn outside the bar, never clipped).
+    top = pd.to_numeric(rates["conversion_rate"], errors="coerce").max()
+    fig.update_xaxes(
+        title=t("conversion_rate", lang),
+        tickformat=".0%",
+        range=[0, (float(top) if top == top and top > 0 else 1.0) * 1.3],
+    )
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, title, height=max(220, 60 + 34 * len(rates)))
 

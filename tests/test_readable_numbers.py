@@ -179,3 +179,17 @@ def test_a_missing_median_reads_as_a_dash_in_the_hover_not_nan():
     )
     hover = charts.make_rate_bar(rates, title="t", lang="en").data[0].customdata[0]
     assert "nan" not in hover.lower() and "Median days to conversion: —" in hover
+
+
+def test_a_rate_bars_percentage_has_room_beside_the_longest_bar():
+    rates = pd.DataFrame(
+        {
+            "label": ["Fund", "Platform"],
+            "conversion_rate": [0.33, 0.5],
+            "converted_count": [1, 1],
+            "lead_count": [3, 2],
+            "median_days_to_conversion": [31.0, 12.0],
+        }
+    )
+    axis = charts.make_rate_bar(rates, title="t", lang="en").layout.xaxis
+    assert axis.range[0] == 0 and axis.range[1] >= 0.5 * 1.25
