@@ -209,7 +209,19 @@ async def _h1(page) -> str | None:
     return await h1.inner_text() if await h1.count() else None
 
 
+async def _open_filters(page) -> None:
+    """Unfold the page's 筛选 section (collapsed so a phone opens on the figures)."""
+    section = page.locator('[data-testid="stExpander"]').filter(has_text="筛选").first
+    if not await section.count():
+        return
+    details = section.locator("details").first
+    if await details.count() and await details.get_attribute("open") is None:
+        await section.locator("summary").first.click()
+        await page.wait_for_timeout(300)
+
+
 async def _switch_quarter(page, rng: random.Random, timeout_ms: int) -> str | None:
+    await _open_filters(page)
     picker = page.locator('[data-testid="stSelectbox"]').filter(has_text="季度").first
     if not await picker.count():
         return None
