@@ -547,26 +547,19 @@ def _sheet_table(sheet: Sheet, dataset: Dataset, file_stem: str) -> _SheetTable 
             entry |= {"unit": unit, "factor": factor, "unit_source": source}
         interpretation["columns"].append(entry)
 
+    # The title rows' texts (not footers): where a chain and the ledger's period are named.
+    titles = [c for c in dict.fromkeys(c for row in above for c in row if c) if not _NOTE.match(c)]
+
     # Chains of rows that have none.
     if any(c.type == CHAIN for c in dataset.columns):
         chain_text = text.get("chain")
+        title = " ".join(titles)
+        title_named = chains_named(title, False)
         fallbacks = [
             ("sheet", sheet.name, _one_chain(sheet.name)),
-            (
-                "title",
-                " ".join(
-                    dict.fromkeys(c for row in above for c in row if c and not _NOTE.match(c))
-                ),
-                None,
-            ),
+            ("title", title, next(iter(title_named)) if len(title_named) == 1 else None),
             ("file_name", file_stem, _one_chain(file_stem)),
         ]
-        title_named = chains_named(fallbacks[1][1], False)
-        fallbacks[1] = (
-            "title",
-            fallbacks[1][1],
-            next(iter(title_named)) if len(title_named) == 1 else None,
-        )
         section_chain = np.full(len(row_numbers), None, dtype=object)
         section_text = np.full(len(row_numbers), None, dtype=object)
         sections = np.flatnonzero(kinds == "section")
@@ -632,9 +625,7 @@ def _sheet_table(sheet: Sheet, dataset: Dataset, file_stem: str) -> _SheetTable 
         interpretation=interpretation,
         warnings=warnings,
         has_id=dataset.id_column in keys,
-        titles=[
-            c for c in dict.fromkeys(c for row in above for c in row if c) if not _NOTE.match(c)
-        ],
+        titles=titles,
     )
 
 
