@@ -209,7 +209,7 @@ select
     p.signed_date, p.started_date, p.producing_date, p.negotiating_date, p.dropped_date,
     p.days_in_stage, p.days_in_stage_is_lower_bound, p.is_stuck_over_60_days,
     p.is_stuck_over_90_days
-from main.fct_project_pipeline as p
+from main.dim_project_pipeline as p
 order by p.chain_code, p.stage_sort_order, p.project_id
 """
 
@@ -224,7 +224,7 @@ select
     gs.label_zh as status_label_zh, gs.sort_order as status_order, g.closed_date, g.is_open,
     g.project_count, g.project_ids, g.planned_investment_wan, g.lead_count, g.lead_ids,
     g.is_uncovered, g.days_open
-from main.fct_chain_gap_coverage as g
+from main.dim_chain_gap_coverage as g
 left join main.segments as s on s.code = g.segment
 left join main.gap_statuses as gs on gs.code = g.status
 left join main.gap_priorities as pr on pr.code = g.priority
@@ -263,7 +263,7 @@ select
     lead_id, company, chain_code, chain_name_zh, channel, channel_label_zh, source_city,
     first_contact_date, status, status_label_zh, days_since_first_contact,
     last_follow_up_date, days_since_follow_up, expected_investment_wan
-from main.fct_leads
+from main.dim_leads
 where is_stale
 order by days_since_follow_up desc, lead_id
 """
@@ -298,7 +298,7 @@ def stale_leads() -> pd.DataFrame:
 
 _CONVERTED_LEADS = """
 select lead_id, chain_code, first_contact_date, first_contact_year, converted_date
-from main.fct_leads
+from main.dim_leads
 where converted_date is not null
 order by converted_date, lead_id
 """
@@ -336,7 +336,7 @@ select
     c.sort_order as chain_order, f.employer, f.position_title, f.discipline, f.min_degree,
     d.label_zh as min_degree_label_zh, f.headcount, f.published_date, f.hire_count,
     f.open_headcount, f.fill_rate, f.is_filled
-from main.fct_catalogue_fill as f
+from main.dim_catalogue_fill as f
 left join main.dim_chains as c on c.chain_code = f.chain_code
 left join main.degrees as d on d.code = f.min_degree
 order by chain_order, f.position_id
@@ -393,13 +393,13 @@ with ingested as (
 events as (
     select 'projects' as dataset,
         max(greatest(signed_date, started_date, producing_date, stage_entered_date)) as last_event_date
-    from main.fct_project_pipeline
+    from main.dim_project_pipeline
     union all
-    select 'chain_gaps', max(greatest(identified_date, closed_date)) from main.fct_chain_gap_coverage
+    select 'chain_gaps', max(greatest(identified_date, closed_date)) from main.dim_chain_gap_coverage
     union all
-    select 'leads', max(greatest(first_contact_date, converted_date)) from main.fct_leads
+    select 'leads', max(greatest(first_contact_date, converted_date)) from main.dim_leads
     union all
-    select 'talent_catalogue', max(published_date) from main.fct_catalogue_fill
+    select 'talent_catalogue', max(published_date) from main.dim_catalogue_fill
     union all
     select 'talent_hires', max(last_day(make_date(year, month, 1)))
     from main.fct_kpi_monthly

@@ -93,7 +93,7 @@ def test_stage_ages_count_from_the_ledger_period_and_projects_are_stuck(warehous
                   count(distinct days_in_stage)
                       filter (where stage in ('reserve', 'negotiating')),
                   count(*) filter (where days_in_stage_is_lower_bound)
-           from main.fct_project_pipeline""",
+           from main.dim_project_pipeline""",
     )[0]
     assert projects > 250 and from_periods > 100
     assert stuck >= 20, "projects that stay in a stage are stuck, as they would be"
@@ -105,7 +105,7 @@ def test_stage_ages_count_from_the_ledger_period_and_projects_are_stuck(warehous
         monthly,
         """select project_id, stage_entered_period, stage_entered_date,
                   days_in_stage_is_lower_bound
-           from main.fct_project_pipeline
+           from main.dim_project_pipeline
            where stage_entered_date_source = 'ledger_period'
              and (stage_entered_date <> last_day(strptime(stage_entered_period, '%Y-%m'))
                   or days_in_stage <> date_diff('day', stage_entered_date, as_of_date)
@@ -123,7 +123,7 @@ def test_stale_leads_count_from_their_last_follow_up(warehouses):
                   count(*) filter (where is_stale),
                   count(*) filter (where is_open and not is_stale
                                    and days_since_first_contact >= 30)
-           from main.fct_leads""",
+           from main.dim_leads""",
     )[0]
     assert open_leads > 100 and followed_up > 50
     assert 0 < stale < open_leads
@@ -135,9 +135,9 @@ def test_one_ingest_of_the_whole_folder_gives_the_same_warehouse(warehouses):
     replace earlier ones by key, and the ages, follow-ups and KPIs come out the same."""
     monthly, at_once, _ = warehouses
     for table, exclude in (
-        ("fct_project_pipeline", "_load_id, _ingested_at"),
-        ("fct_leads", "_load_id, _ingested_at"),
-        ("fct_chain_gap_coverage", "_load_id, _ingested_at"),
+        ("dim_project_pipeline", "_load_id, _ingested_at"),
+        ("dim_leads", "_load_id, _ingested_at"),
+        ("dim_chain_gap_coverage", "_load_id, _ingested_at"),
         ("fct_kpi_progress", ""),
     ):
         query = (

@@ -226,7 +226,7 @@ def test_chain_page_shows_its_gaps_and_flags_the_uncovered_one(app, home):
     assert at.title[0].value == "新能源 · 2025年"
     uncovered = mart(
         home,
-        "select gap_id from main.fct_chain_gap_coverage where chain_code = 'NE' and is_uncovered",
+        "select gap_id from main.dim_chain_gap_coverage where chain_code = 'NE' and is_uncovered",
     )
     assert texts(at, "warning") == [f"{len(uncovered)} 个未补齐的缺口既没有项目也没有线索在对接"]
     gaps = next(d.value for d in at.dataframe if "缺口编号" in d.value.columns)
@@ -249,7 +249,7 @@ def test_chain_page_highlights_projects_stuck_over_90_days(app, home):
     at = app("chain", chain="NE", year=2025)
     stuck = mart(
         home,
-        "select project_id, is_stuck_over_90_days from main.fct_project_pipeline "
+        "select project_id, is_stuck_over_90_days from main.dim_project_pipeline "
         "where chain_code = 'NE' and is_stuck_over_60_days order by days_in_stage desc",
     )
     table = next(d.value for d in at.dataframe if "滞留" in d.value.columns)
@@ -274,7 +274,7 @@ def test_projects_page_filters_by_stage_and_size_from_the_url(app, home):
     at = app("projects", stages="signed,started", major=1)
     expected = mart(
         home,
-        "select project_id from main.fct_project_pipeline "
+        "select project_id from main.dim_project_pipeline "
         "where stage in ('signed', 'started') and is_major order by project_id",
     )
     table = at.dataframe[0].value
@@ -311,7 +311,7 @@ def test_leads_page_shows_the_funnel_and_the_stale_leads(app, home):
     assert metrics["线索"] == f"{leads} 条"
     assert metrics["已转化"] == f"{converted} 条"
     assert metrics["转化中位天数"] == "31 天"
-    stale = mart(home, "select lead_id from main.fct_leads where is_stale order by lead_id")
+    stale = mart(home, "select lead_id from main.dim_leads where is_stale order by lead_id")
     table = at.dataframe[0].value
     assert sorted(table["线索编号"]) == [x for (x,) in stale]
     funnel = figure(at, "lead_funnel")["data"][0]

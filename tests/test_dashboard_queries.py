@@ -59,7 +59,7 @@ def test_a_new_publish_is_read_at_once_and_the_cache_is_keyed_by_it(own_copy):
     staged = own_copy.with_name("staged.duckdb")
     shutil.copy2(own_copy, staged)
     con = duckdb.connect(str(staged))
-    con.execute("delete from main.fct_project_pipeline where project_id = 'P005'")
+    con.execute("delete from main.dim_project_pipeline where project_id = 'P005'")
     con.execute("checkpoint")
     con.close()
     os.replace(staged, own_copy)
@@ -70,7 +70,7 @@ def test_a_new_publish_is_read_at_once_and_the_cache_is_keyed_by_it(own_copy):
 def test_user_choices_travel_as_parameters_not_as_sql(own_copy):
     assert queries.projects("NE' or '1'='1").empty
     assert len(queries.projects("NE")) == 4
-    assert queries.gaps("NE'; drop table main.fct_chain_gap_coverage; --").empty
+    assert queries.gaps("NE'; drop table main.dim_chain_gap_coverage; --").empty
     assert len(queries.gaps("NE")) == 2
     with pytest.raises(ValueError):
         queries.kpi_progress("2025 or 1=1", 1)

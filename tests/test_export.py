@@ -564,17 +564,17 @@ def hostile_listing_warehouse(warehouse: Workspace, folder: Path, texts: list) -
 
         text = itertools.cycle(texts)
         chain = itertools.cycle(CHAINS[1:])
-        stage = itertools.cycle(codes("fct_project_pipeline", "stage"))
-        kind = itertools.cycle([*codes("fct_project_pipeline", "project_type"), None])
-        segment = itertools.cycle([*codes("fct_project_pipeline", "segment"), None])
-        priority = itertools.cycle([*codes("fct_chain_gap_coverage", "priority"), None])
+        stage = itertools.cycle(codes("dim_project_pipeline", "stage"))
+        kind = itertools.cycle([*codes("dim_project_pipeline", "project_type"), None])
+        segment = itertools.cycle([*codes("dim_project_pipeline", "segment"), None])
+        priority = itertools.cycle([*codes("dim_chain_gap_coverage", "priority"), None])
         status = itertools.cycle(
-            [s for s in codes("fct_chain_gap_coverage", "status") if s != "closed"]
+            [s for s in codes("dim_chain_gap_coverage", "status") if s != "closed"]
         )
         number, date, integer = (itertools.cycle(v) for v in (NUMBERS, DATES, INTEGERS))
         flag = itertools.cycle([True, False, None])
         con.executemany(
-            """insert into main.fct_project_pipeline (project_id, project_name, chain_code,
+            """insert into main.dim_project_pipeline (project_id, project_name, chain_code,
                    project_type, segment, investor, stage, stage_sort_order,
                    planned_investment_wan, capital_in_place_wan, signed_date, started_date,
                    producing_date, gap_id, days_in_stage, is_stuck_over_90_days)
@@ -584,7 +584,7 @@ def hostile_listing_warehouse(warehouse: Workspace, folder: Path, texts: list) -
               next(text), next(integer), next(flag)] for i in range(40)],
         )  # fmt: skip
         con.executemany(
-            """insert into main.fct_chain_gap_coverage (gap_id, chain_code, segment, link_name,
+            """insert into main.dim_chain_gap_coverage (gap_id, chain_code, segment, link_name,
                    priority, identified_date, status, is_open, days_open, project_count,
                    project_ids, lead_count, lead_ids, planned_investment_wan, is_uncovered)
                values (?, ?, ?, ?, ?, ?, ?, true, ?, ?, ?, ?, ?, ?, ?)""",

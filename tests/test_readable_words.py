@@ -119,7 +119,7 @@ def test_role_names():
             "Investor leads: 2 leads have no company",
         ),
         (
-            "unique_fct_project_pipeline_project_id",
+            "unique_dim_project_pipeline_project_id",
             1,
             "项目储备库：项目编号有 1 个重复值",
             "Project ledger: 1 duplicate project ID value",

@@ -36,10 +36,10 @@ SEED_BY_COLUMN = {
 SEED_BY_MODEL_COLUMN = {
     ("stg_talent_hires", "channel"): "hire_channels",
     ("stg_chain_gaps", "status"): "gap_statuses",
-    ("fct_chain_gap_coverage", "status"): "gap_statuses",
+    ("dim_chain_gap_coverage", "status"): "gap_statuses",
     ("stg_leads", "status"): "lead_statuses",
     ("int_leads_classified", "status"): "lead_statuses",
-    ("fct_leads", "status"): "lead_statuses",
+    ("dim_leads", "status"): "lead_statuses",
 }
 # Values a mart adds to a code list: the aggregates over it, and a missing channel.
 EXTRAS = {
@@ -124,12 +124,12 @@ def test_every_literal_code_list_in_the_models_equals_its_seed():
     assert problems == []
     # The marts' check constraints are found and held (the parser reads them).
     assert {
-        ("fct_project_pipeline", "stage"),
-        ("fct_leads", "status"),
-        ("fct_chain_gap_coverage", "status"),
+        ("dim_project_pipeline", "stage"),
+        ("dim_leads", "status"),
+        ("dim_chain_gap_coverage", "status"),
         ("fct_talent_hires_summary", "degree"),
         ("fct_talent_hires_summary", "hire_channel"),
-        ("fct_catalogue_fill", "min_degree"),
+        ("dim_catalogue_fill", "min_degree"),
         ("dim_chains", "chain_code"),
         ("dim_kpis", "kpi_code"),
         ("fct_lead_funnel", "channel_code"),
@@ -165,8 +165,8 @@ def test_a_list_that_differs_from_its_seed_is_caught(tmp_path):
     )
     problems, _ = unheld(root, PROJECT_ROOT / "seeds")
     assert [p.split(" lists ")[0] for p in problems] == [
-        "models/marts/investment/_investment__models.yml: fct_project_pipeline.stage",
-        "models/marts/investment/_investment__models.yml: fct_leads.status",
+        "models/marts/investment/_investment__models.yml: dim_project_pipeline.stage",
+        "models/marts/investment/_investment__models.yml: dim_leads.status",
         "models/marts/talent/_talent__models.yml: fct_talent_hires_summary.degree",
         "models/staging/_staging__models.yml: stg_ingest_files.stage",
         "models/staging/_staging__models.yml: stg_ingest_files.phase looks like codes of ['project_stages']: map it",

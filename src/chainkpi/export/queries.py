@@ -28,8 +28,8 @@ REQUIRED_TABLES = (
     ("main", "fct_kpi_progress"),
     ("main", "dim_chains"),
     ("main", "dim_kpis"),
-    ("main", "fct_chain_gap_coverage"),
-    ("main", "fct_project_pipeline"),
+    ("main", "dim_chain_gap_coverage"),
+    ("main", "dim_project_pipeline"),
     ("main", "fct_ingest_files"),
     ("main", "fct_ingest_rejections"),
 )
@@ -221,7 +221,7 @@ def read_export(
                                         when 'low' then 3 else 4 end,
                                    gaps.identified_date, gaps.gap_id
                       ) as listing_row
-               from main.fct_chain_gap_coverage as gaps
+               from main.dim_chain_gap_coverage as gaps
                inner join main.dim_chains as chains on gaps.chain_code = chains.chain_code
                where gaps.is_open and list_contains(?, gaps.chain_code)""",
             [chain_codes],
@@ -231,7 +231,7 @@ def read_export(
             """select projects.chain_code, projects.stage,
                       count(*) as project_count,
                       sum(projects.planned_investment_wan) as planned_investment_wan
-               from main.fct_project_pipeline as projects
+               from main.dim_project_pipeline as projects
                where list_contains(?, projects.chain_code)
                group by projects.chain_code, projects.stage""",
             [chain_codes],
@@ -249,7 +249,7 @@ def read_export(
                           order by chains.sort_order, projects.stage_sort_order,
                                    projects.project_id
                       ) as listing_row
-               from main.fct_project_pipeline as projects
+               from main.dim_project_pipeline as projects
                inner join main.dim_chains as chains on projects.chain_code = chains.chain_code
                where list_contains(?, projects.chain_code)""",
             [chain_codes],
