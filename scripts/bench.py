@@ -183,7 +183,7 @@ def ledgers(work: Path, scale: int) -> Path:
 
     global GENERATED_SECONDS
     folder = work / "ledgers" / f"s{scale}"
-    generator = [PROJECT_ROOT / "src" / "chainkpi" / name for name in ("demo.py", "demo_shapes.py")]
+    generator = sorted((PROJECT_ROOT / "src" / "chainkpi" / "demo").glob("*.py"))
     stamp = hashlib.sha256(
         b"".join(path.read_bytes() for path in generator) + f"|{scale}|{SEED}|{AS_OF}".encode()
     ).hexdigest()

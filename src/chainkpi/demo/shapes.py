@@ -1,6 +1,6 @@
 """Demo ledgers in the shapes offices really hand in (../shared/spec/real_ledgers.md).
 
-demo.py decides what each file holds; the builders here lay some of those files out the
+plan.py decides what each file holds; the builders here lay some of those files out the
 way a district office's template does, and the writers put the layout on disk:
 
 - `wps_projects`: one chain office's project ledger, an Excel 97–2003 `.xls` as WPS saves
@@ -22,8 +22,8 @@ Every layout is deterministic: the draws come from the caller's `random.Random`,
 and xlsxwriter (with fixed properties) write the same bytes for the same layout.
 
 The footers and the owners' contact columns hold names and phone numbers: real personal
-data in a real ledger. They come from `PREPARERS` and `OWNER_CONTACTS` only (`CONTACTS`
-is both), so a privacy scan knows what to look for.
+data in a real ledger. They come from words.py's `PREPARERS` and `OWNER_CONTACTS` only
+(`CONTACTS` is both), so a privacy scan knows what to look for.
 """
 
 from __future__ import annotations
@@ -39,34 +39,14 @@ from typing import Protocol
 import xlsxwriter
 import xlwt
 
+from chainkpi.demo.words import OWNER_CONTACTS
 from chainkpi.ingest.schema import CHAIN_NAMES_ZH, CODE_LISTS
-
-# (name, mobile) of the people who fill in and sign the ledgers: in footers only.
-PREPARERS: tuple[tuple[str, str], ...] = (
-    ("王小明", "13957310428"),
-    ("李晓岚", "18621907735"),
-    ("陈思齐", "13770584216"),
-    ("赵一帆", "15951267403"),
-    ("孙嘉禾", "13605198842"),
-)
-# (name, mobile) of the project owners' contact people: the 联系人 | 联系电话 columns.
-OWNER_CONTACTS: tuple[tuple[str, str], ...] = (
-    ("刘振岐", "13815502671"),
-    ("黄启帆", "18936620154"),
-    ("吴青禾", "15062398817"),
-    ("郑书岳", "13390157726"),
-    ("冯语桐", "18168043359"),
-    ("蒋牧之", "13852276610"),
-    ("韩松岩", "15195821473"),
-    ("曹念禾", "18751939026"),
-)
-CONTACTS: tuple[tuple[str, str], ...] = PREPARERS + OWNER_CONTACTS
 
 YI = 10000  # 万元 in one 亿元
 
 
 class Ledger(Protocol):
-    """What a builder needs of demo.py's file plan."""
+    """What a builder needs of plan.py's file plan (`Plan`)."""
 
     name: str
     office: str | None
@@ -613,9 +593,6 @@ def leads_in_yi(plan: Ledger, rng: random.Random, preparer: tuple[str, str]) -> 
 
 
 __all__ = [
-    "CONTACTS",
-    "OWNER_CONTACTS",
-    "PREPARERS",
     "Book",
     "Sheet",
     "catalogue_by_chain",

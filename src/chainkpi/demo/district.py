@@ -1,0 +1,544 @@
+"""The simulated district: its projects, chain gaps, leads, talent catalogues, hires and
+leading-talent projects from FIRST_YEAR to the as-of day, as records (dicts of contract
+values). Every draw comes from a `random.Random` seeded from a string (`Ctx.rng`), so the
+same seed, scale and as-of day give the same district."""
+
+from __future__ import annotations
+
+import math
+import random
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from chainkpi.demo.words import (
+    AREA_CODES,
+    BRAND_CHARS,
+    CITIES,
+    COMPANY_SUFFIXES,
+    COMPANY_WORDS,
+    GAP_LINKS,
+    GIVEN_CHARS,
+    LEADER_TOPICS,
+    OTHER_EMPLOYERS,
+    POSITIONS,
+    PRODUCTS,
+    PROJECT_SUFFIXES,
+    REMARKS,
+    SURNAMES,
+    id_check_digit,
+)
+
+DISTRICT = "南澳区"
+FIRST_YEAR = 2024
+CHAIN_CODES = ("NE", "SEMI", "EQUIP", "MAT")
+# The office whose project ledger is a monthly WPS .xls without an ID column (the key is
+# the project name): its converted leads carry no 转化项目编号, having no number to give.
+BY_NAME_OFFICE = "NE"
+# The chains whose talent catalogues come as one workbook, a sheet per chain.
+CATALOGUE_BY_CHAIN = ("NE", "MAT")
+
+# --------------------------------------------------------------------------- context
+
+
+@dataclass(frozen=True)
+class Ctx:
+    seed: int
+    scale: float
+    as_of: date
+
+    def rng(self, name: str) -> random.Random:
+        # String seeds are hashed with SHA-512 by `random`, independent of PYTHONHASHSEED.
+        return random.Random(f"{self.seed}:{name}")
+
+    @property
+    def years(self) -> range:
+        return range(FIRST_YEAR, self.as_of.year + 1)
+
+    def year_span(self, year: int) -> tuple[date, date]:
+        return date(year, 1, 1), min(date(year, 12, 31), self.as_of)
+
+    def year_fraction(self, year: int) -> float:
+        start, end = self.year_span(year)
+        return ((end - start).days + 1) / ((date(year, 12, 31) - start).days + 1)
+
+    def count(self, per_year: float, year: int) -> int:
+        return round(per_year * self.scale * self.year_fraction(year))
+
+    def day_in(self, rng: random.Random, year: int) -> date:
+        start, end = self.year_span(year)
+        return start + timedelta(days=rng.randrange((end - start).days + 1))
+
+
+def _pick(rng: random.Random, weights: dict) -> object:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _brand(rng: random.Random) -> str:
+    return "".join(rng.sample(BRAND_CHARS, 2))
+
+
+def _company(rng: random.Random, chain: str, city: str | None = None) -> str:
+    # Some firms carry their home city in the name (苏州华睿…); then it is their origin.
+    prefix = (city or rng.choice(CITIES)) if rng.random() < 0.3 else ""
+    brand = _brand(rng)
+    return f"{prefix}{brand}{rng.choice(COMPANY_WORDS[chain])}{rng.choice(COMPANY_SUFFIXES)}"
+
+
+def _amount(rng: random.Random, median: float, sigma: float = 1.0) -> float:
+    value = max(200.0, rng.lognormvariate(math.log(median), sigma))
+    if rng.random() < 0.85:
+        return float(round(value / 100) * 100)
+    return round(value, 1)  # offices do type 1200.5
+
+
+# --------------------------------------------------------------------------- projects
+
+
+@dataclass
+class Project:
+    project_id: str
+    chain: str
+    created: date
+    name: str
+    project_type: str
+    segment: str | None
+    investor: str
+    origin: str | None
+    channel: str | None
+    planned: float
+    capital_share: float
+    head: bool | None
+    remark: str
+    events: list[tuple[str, date]]  # stage changes after entering the reserve, in date order
+    gap_id: str | None = None
+    lead_id: str | None = None
+
+    def stage_at(self, when: date) -> tuple[str, dict[str, date]]:
+        stage, dates = "reserve", {}
+        for event, day in self.events:
+            if day > when:
+                break
+            stage = event
+            if event in ("signed", "started", "producing"):
+                dates[event] = day
+        return stage, dates
+
+    def row_at(self, when: date) -> dict[str, object] | None:
+        """The ledger row as the office would have written it on `when`."""
+        if self.created > when:
+            return None
+        stage, dates = self.stage_at(when)
+        capital = {"started": 0.4, "producing": 1.0}.get(stage)
+        return {
+            "project_id": self.project_id,
+            "project_name": self.name,
+            "chain": self.chain,
+            "project_type": self.project_type,
+            "segment": self.segment,
+            "gap_id": self.gap_id,
+            "investor": self.investor,
+            "origin": self.origin,
+            "channel": self.channel,
+            "planned_investment_wan": self.planned,
+            "capital_in_place_wan": (
+                round(self.planned * self.capital_share * capital, 2) if capital else None
+            ),
+            "stage": stage,
+            "signed_date": dates.get("signed"),
+            "started_date": dates.get("started"),
+            "producing_date": dates.get("producing"),
+            "head_enterprise": self.head,
+            "lead_id": self.lead_id,
+            "_remark": self.remark if stage != "reserve" else "",
+        }
+
+
+# stage -> (next stage, chance to advance, min days, max days); the rest of the mass is
+# "stays where it is" after the drop chance below.
+_ADVANCE = {
+    "reserve": ("negotiating", 0.8, 15, 120),
+    "negotiating": ("signed", 0.62, 20, 180),
+    "signed": ("started", 0.82, 30, 200),
+    "started": ("producing", 0.65, 120, 420),
+}
+_DROP = {"reserve": 0.05, "negotiating": 0.1, "signed": 0.06}
+
+
+def _project_events(rng: random.Random, created: date) -> list[tuple[str, date]]:
+    events, stage, day = [], "reserve", created
+    while stage in _ADVANCE:
+        roll = rng.random()
+        drop = _DROP.get(stage, 0.0)
+        nxt, chance, lo, hi = _ADVANCE[stage]
+        if roll < drop:
+            events.append(("dropped", day + timedelta(days=rng.randint(30, 200))))
+            break
+        if roll >= drop + chance:
+            break
+        day += timedelta(days=rng.randint(lo, hi))
+        events.append((nxt, day))
+        stage = nxt
+    return events
+
+
+def _project_name(rng: random.Random, chain: str, brand: str) -> str:
+    return f"{brand}{rng.choice(PRODUCTS[chain])}{rng.choice(PROJECT_SUFFIXES)}"
+
+
+def make_projects(ctx: Ctx, chain: str) -> list[Project]:
+    rng = ctx.rng(f"projects:{chain}")
+    projects: list[Project] = []
+    names: set[str] = set()
+    for year in ctx.years:
+        created = sorted(ctx.day_in(rng, year) for _ in range(ctx.count(25, year)))
+        for seq, day in enumerate(created, start=1):
+            brand = _brand(rng)
+            origin = rng.choice(CITIES) if rng.random() < 0.93 else None
+            name = _project_name(rng, chain, brand)
+            # Names are unique within a chain: a ledger without IDs is keyed by them.
+            while name in names:
+                name = _project_name(rng, chain, _brand(rng))
+            names.add(name)
+            projects.append(
+                Project(
+                    project_id=f"XM-{chain}-{year}-{seq:04d}",
+                    chain=chain,
+                    created=day,
+                    name=name,
+                    project_type=str(
+                        _pick(rng, {"build": 15, "extend": 25, "fill": 30, "strengthen": 30})
+                    ),
+                    segment=rng.choice(("upstream", "midstream", "downstream", None)),
+                    investor=_company(rng, chain, origin),
+                    origin=origin,
+                    channel=None,
+                    planned=_amount(rng, 6000),
+                    capital_share=rng.uniform(0.5, 1.0),
+                    head=_pick(rng, {True: 15, False: 70, None: 15}),  # type: ignore[arg-type]
+                    remark=rng.choice(REMARKS) if rng.random() < 0.15 else "",
+                    events=_project_events(rng, day),
+                )
+            )
+    return projects
+
+
+# --------------------------------------------------------------------------- chain gaps
+
+
+def make_gaps(ctx: Ctx, chain: str) -> list[dict[str, object]]:
+    rng = ctx.rng(f"gaps:{chain}")
+    gaps = []
+    for year in ctx.years:
+        days = sorted(ctx.day_in(rng, year) for _ in range(ctx.count(5, year)))
+        for seq, day in enumerate(days, start=1):
+            segment = rng.choice(("upstream", "midstream", "downstream"))
+            gaps.append(
+                {
+                    "gap_id": f"QK-{chain}-{year}-{seq:03d}",
+                    "chain": chain,
+                    "segment": segment,
+                    "link_name": rng.choice(GAP_LINKS[chain][segment]),
+                    "priority": _pick(rng, {"high": 30, "medium": 40, "low": 20, None: 10}),
+                    "identified_date": day,
+                    "status": "open",
+                    "closed_date": None,
+                }
+            )
+    return gaps
+
+
+def link_gaps(
+    ctx: Ctx, rng: random.Random, projects: list[Project], gaps: list[dict[str, object]]
+) -> None:
+    """Point 补链 projects at gaps known when they entered the reserve; derive gap status."""
+    days = [g["identified_date"] for g in gaps]
+    for project in projects:
+        wants = {"fill": 0.85, "extend": 0.1}.get(project.project_type, 0.0)
+        known = bisect_right(days, project.created)
+        if known and rng.random() < wants:
+            project.gap_id = str(gaps[rng.randrange(known)]["gap_id"])
+    by_gap: dict[str, list[Project]] = {}
+    for project in projects:
+        if project.gap_id:
+            by_gap.setdefault(project.gap_id, []).append(project)
+    for gap in gaps:
+        _set_gap_status(ctx, rng, gap, by_gap.get(str(gap["gap_id"]), []))
+
+
+def _set_gap_status(
+    ctx: Ctx, rng: random.Random, gap: dict[str, object], projects: list[Project]
+) -> None:
+    # A gap is filled when a project for it starts construction, worked on once one is signed.
+    started = sorted(d for p in projects if (d := p.stage_at(ctx.as_of)[1].get("started")))
+    signed = sorted(d for p in projects if (d := p.stage_at(ctx.as_of)[1].get("signed")))
+    identified = gap["identified_date"]
+    assert isinstance(identified, date)
+    # When the gap was taken up (in_progress), for its monthly lists: when a project for it
+    # signed, else a day of its own (drawn apart, so the status draws stay as they were).
+    gap["_in_progress_date"] = signed[0] if signed else None
+    if started:
+        gap["status"], gap["closed_date"] = "closed", started[0]
+    elif signed:
+        gap["status"] = "in_progress"
+    else:
+        gap["status"] = _pick(rng, {"open": 75, "in_progress": 20, "closed": 5})
+        if gap["status"] == "closed":
+            closed = identified + timedelta(days=rng.randint(30, 400))
+            if closed <= ctx.as_of:
+                gap["closed_date"] = closed
+            else:
+                gap["status"] = "in_progress"
+        if gap["status"] == "in_progress":
+            days = (ctx.as_of - identified).days
+            taken_up = ctx.rng(f"gap_history:{gap['gap_id']}").randint(0, days)
+            gap["_in_progress_date"] = identified + timedelta(days=taken_up)
+
+
+# --------------------------------------------------------------------------- leads
+
+
+_LEAD_CHANNELS = {
+    "investor_referral": 25,
+    "platform": 15,
+    "agency": 15,
+    "field_office": 15,
+    "vanguard_team": 15,
+    "fund": 10,
+    "other": 5,
+}
+
+
+def make_leads(ctx: Ctx, projects: list[Project]) -> dict[int, list[dict[str, object]]]:
+    """Leads by year of first contact: the converted ones behind projects, and the rest."""
+    rng = ctx.rng("leads")
+    start = date(FIRST_YEAR, 1, 1)
+    leads: list[dict[str, object]] = []
+    for project in projects:
+        if rng.random() >= 0.45:  # a little under half the projects came in through a recorded lead
+            project.channel = str(_pick(rng, _LEAD_CHANNELS)) if rng.random() < 0.7 else None
+            continue
+        project.channel = str(_pick(rng, _LEAD_CHANNELS))
+        first = max(start, project.created - timedelta(days=rng.randint(10, 240)))
+        leads.append(
+            {
+                "_project": project,
+                "company": project.investor,
+                "chain": project.chain,
+                "channel": project.channel,
+                "source_city": project.origin,
+                "first_contact_date": first,
+                "status": "converted",
+                "converted_date": project.created,
+                # An office that keys its projects by name has no number for the lead to cite.
+                "project_id": None if project.chain == BY_NAME_OFFICE else project.project_id,
+                "expected_investment_wan": float(
+                    round(project.planned * rng.uniform(0.7, 1.3) / 100) * 100 or 100
+                ),
+            }
+        )
+    for year in ctx.years:
+        for _ in range(ctx.count(100, year)):
+            leads.append(_open_lead(ctx, rng, ctx.day_in(rng, year)))
+    by_year: dict[int, list[dict[str, object]]] = {}
+    # Stable sort: ties keep generation order, so IDs are deterministic.
+    for lead in sorted(leads, key=lambda x: str(x["first_contact_date"])):
+        year = int(str(lead["first_contact_date"])[:4])
+        year_leads = by_year.setdefault(year, [])
+        lead["lead_id"] = f"XS-{year}-{len(year_leads) + 1:04d}"
+        project = lead.pop("_project", None)
+        if isinstance(project, Project):
+            project.lead_id = str(lead["lead_id"])
+        year_leads.append(lead)
+    return by_year
+
+
+def _open_lead(ctx: Ctx, rng: random.Random, first: date) -> dict[str, object]:
+    age = (ctx.as_of - first).days
+    if age < 45:
+        status = _pick(rng, {"new": 60, "following": 40})
+    elif age < 180:
+        status = _pick(rng, {"following": 45, "visited": 35, "abandoned": 20})
+    else:
+        status = _pick(rng, {"following": 20, "visited": 30, "abandoned": 50})
+    chain = rng.choice(CHAIN_CODES) if rng.random() < 0.88 else None
+    return {
+        "company": _company(rng, chain or rng.choice(CHAIN_CODES)),
+        "chain": chain,
+        "channel": _pick(rng, _LEAD_CHANNELS),
+        "source_city": rng.choice(CITIES) if rng.random() < 0.9 else None,
+        "first_contact_date": first,
+        "status": status,
+        "converted_date": None,
+        "project_id": None,
+        "expected_investment_wan": _amount(rng, 5000) if rng.random() < 0.7 else None,
+    }
+
+
+# --------------------------------------------------------------------------- talent
+
+
+def _batch_days(ctx: Ctx, rng: random.Random) -> list[date]:
+    """The catalogue is published twice a year, in spring and in early autumn."""
+    days = []
+    for year in ctx.years:
+        for day in (date(year, 3, rng.randint(10, 25)), date(year, 9, rng.randint(5, 20))):
+            if day <= ctx.as_of:
+                days.append(day)
+    return days
+
+
+def make_catalogue(ctx: Ctx, chain: str, employers: Sequence[str]) -> list[dict[str, object]]:
+    rng = ctx.rng(f"catalogue:{chain}")
+    rows: list[dict[str, object]] = []
+    per_year: dict[int, int] = {}
+    for day in _batch_days(ctx, rng):
+        for _ in range(round(rng.randint(4, 8) * ctx.scale)):
+            title, discipline = rng.choice(POSITIONS[chain])
+            per_year[day.year] = seq = per_year.get(day.year, 0) + 1
+            rows.append(
+                {
+                    "position_id": f"GW-{chain}-{day.year}-{seq:03d}",
+                    "chain": chain,
+                    "employer": rng.choice(employers),
+                    "position_title": title,
+                    "discipline": discipline if rng.random() < 0.9 else None,
+                    "min_degree": _pick(
+                        rng, {"phd": 15, "master": 35, "bachelor": 38, "below_bachelor": 12}
+                    ),
+                    "headcount": _pick(rng, {1: 30, 2: 25, 3: 15, 5: 12, 8: 8, 10: 5, 20: 5}),
+                    "published_date": day,
+                }
+            )
+    return rows
+
+
+def person(rng: random.Random, hire_date: date, degree: str) -> dict[str, object]:
+    lo, hi = {"postdoc": (30, 40), "phd": (28, 45), "master": (24, 35)}.get(degree, (21, 38))
+    birth = hire_date - timedelta(days=rng.randint(lo * 365, hi * 365))
+    first17 = f"{rng.choice(AREA_CODES)}{birth:%Y%m%d}{rng.randint(1, 999):03d}"
+    given = "".join(rng.choice(GIVEN_CHARS) for _ in range(1 if rng.random() < 0.3 else 2))
+    return {
+        "name": rng.choice(SURNAMES) + given,
+        "id_number": first17 + id_check_digit(first17) if rng.random() < 0.95 else None,
+        "phone": (
+            f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}" if rng.random() < 0.97 else None
+        ),
+    }
+
+
+@dataclass
+class Positions:
+    """Catalogue positions by chain, in publication order, for picking a hire's position."""
+
+    ids: dict[str, list[str]] = field(default_factory=dict)
+    days: dict[str, list[date]] = field(default_factory=dict)
+
+    def add(self, chain: str, catalogue: list[dict[str, object]]) -> None:
+        self.ids[chain] = [str(r["position_id"]) for r in catalogue]
+        self.days[chain] = [r["published_date"] for r in catalogue]  # type: ignore[misc]
+
+    def pick(self, rng: random.Random, chain: str, hire_date: date) -> str | None:
+        # Only positions already published when the person was hired.
+        known = bisect_right(self.days.get(chain, []), hire_date)
+        return self.ids[chain][rng.randrange(known)] if known else None
+
+
+def make_hires(
+    ctx: Ctx, employers: dict[str, Sequence[str]], positions: Positions
+) -> dict[int, list[dict[str, object]]]:
+    rng = ctx.rng("hires")
+    by_year: dict[int, list[dict[str, object]]] = {}
+    for year in ctx.years:
+        # PhD-or-above hires scatter around the district's target of 50 a year.
+        phds = ctx.count(rng.randint(40, 60), year)
+        others = ctx.count(300 * rng.uniform(0.9, 1.1), year)
+        degrees = ["phd" if rng.random() < 0.85 else "postdoc" for _ in range(phds)]
+        degrees += [
+            str(_pick(rng, {"master": 35, "bachelor": 45, "below_bachelor": 20}))
+            for _ in range(others)
+        ]
+        rows = [_hire(ctx, rng, year, degree, employers, positions) for degree in degrees]
+        rows.sort(key=lambda r: str(r["hire_date"]))  # ISO text sorts as the date does
+        for seq, row in enumerate(rows, start=1):
+            row["hire_id"] = f"RC-{year}-{seq:05d}"
+        by_year[year] = rows
+    return by_year
+
+
+def _hire(
+    ctx: Ctx,
+    rng: random.Random,
+    year: int,
+    degree: str,
+    employers: dict[str, Sequence[str]],
+    positions: Positions,
+) -> dict[str, object]:
+    day = ctx.day_in(rng, year)
+    chain = _pick(rng, {"NE": 30, "SEMI": 25, "EQUIP": 25, "MAT": 20, None: 13})
+    senior = degree in ("phd", "postdoc")
+    if senior:
+        level = _pick(
+            rng,
+            {"national_leader": 2, "provincial_leader": 8, "high_level": 65, "other": 10, None: 15},
+        )
+        channel = _pick(
+            rng,
+            {
+                "talent_project_tech": 20,
+                "tech_vp": 10,
+                "job_fair": 35,
+                "returnee": 15,
+                "other": 10,
+                None: 10,
+            },
+        )
+    else:
+        level = _pick(rng, {"high_level": 10 if degree == "master" else 0, "other": 50, None: 40})
+        channel = _pick(rng, {"job_fair": 55, "returnee": 20, "other": 15, None: 10})
+    returnee = True if channel == "returnee" else _pick(rng, {True: 5, False: 65, None: 30})
+    position = None
+    if chain and rng.random() < 0.45:
+        position = positions.pick(rng, str(chain), day)
+    return {
+        "hire_id": "",
+        **person(rng, day, degree),
+        "degree": degree,
+        "talent_level": level,
+        "chain": chain,
+        "employer": rng.choice(employers[str(chain)] if chain else OTHER_EMPLOYERS),
+        "hire_date": day,
+        "channel": channel,
+        "local_returnee": returnee,
+        "position_id": position,
+    }
+
+
+def make_leader_projects(ctx: Ctx, employers: dict[str, Sequence[str]]) -> list[dict]:
+    rng = ctx.rng("leader_projects")
+    rows = []
+    for year in ctx.years:
+        days = sorted(ctx.day_in(rng, year) for _ in range(ctx.count(rng.randint(3, 6), year)))
+        for seq, day in enumerate(days, start=1):
+            chain = _pick(rng, {"NE": 25, "SEMI": 25, "EQUIP": 20, "MAT": 15, None: 15})
+            topic = rng.choice(LEADER_TOPICS[chain])  # type: ignore[index]
+            title = rng.choice(
+                (
+                    f"{topic}关键技术研发及产业化",
+                    f"{topic}研发与产业化",
+                    f"高性能{topic}创新团队项目",
+                )
+            )
+            pool = employers[str(chain)] if chain else OTHER_EMPLOYERS
+            rows.append(
+                {
+                    "leader_project_id": f"LJ-{year}-{seq:03d}",
+                    "title": title,
+                    "level": _pick(rng, {"national": 20, "provincial": 45, "municipal": 35}),
+                    "chain": chain,
+                    "employer": rng.choice(pool),
+                    "approved_date": day,
+                }
+            )
+    return rows
