@@ -187,23 +187,46 @@ def _parse_state(workspace: Workspace) -> Path:
     return workspace.home / "dbt" / "target" / PARSE_STATE
 
 
-def _seed_parse_state(workspace: Workspace) -> None:
+def _fingerprint_file(state: Path) -> Path:
+    return state.with_name(state.name + ".project")
+
+
+def _state_is_current(state: Path, fingerprint: str) -> bool:
+    try:
+        return state.is_file() and _fingerprint_file(state).read_text("ascii") == fingerprint
+    except OSError:
+        return False
+
+
+def _seed_parse_state(workspace: Workspace) -> str:
     """A workspace's first build starts from the parse an earlier build saved, so dbt parses
     only what changed since (checked file by file by dbt itself, which parses everything
-    afresh when the saved state does not match: another dbt version, profile or vars)."""
+    afresh when the saved state does not match: another dbt version, profile or vars). A
+    parse saved from other project files is dropped first: dbt's own file-by-file check
+    missed a model renamed with its unit tests (fct_leads → dim_leads), and every build after
+    that upgrade failed to compile. Returns the project's fingerprint, for _save_parse_state."""
+    fingerprint = project_fingerprint()
     saved, cache = _parse_state(workspace), parse_cache()
-    if not saved.exists() and cache.is_file():
+    if saved.exists() and not _state_is_current(saved, fingerprint):
+        saved.unlink()
+    if not saved.exists() and _state_is_current(cache, fingerprint):
         saved.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(OSError):  # a cache that cannot be read costs a full parse
             shutil.copyfile(cache, saved)
+            _fingerprint_file(saved).write_text(fingerprint, "ascii")
+    return fingerprint
 
 
-def _save_parse_state(workspace: Workspace) -> None:
+def _save_parse_state(workspace: Workspace, fingerprint: str) -> None:
     saved, cache = _parse_state(workspace), parse_cache()
     if saved.is_file():
         with contextlib.suppress(OSError):  # a cache that cannot be written costs nothing now
+            _fingerprint_file(saved).write_text(fingerprint, "ascii")
             cache.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(cache, lambda part: shutil.copyfile(saved, part))
+            write_atomically(
+                _fingerprint_file(cache), lambda part: part.write_text(fingerprint, "ascii")
+            )
 
 
 def run_dbt(
@@ -409,7 +432,7 @@ def build(
         }
         dbt_started = time.perf_counter()
         extra = [] if unit_tests else ["--exclude-resource-type", "unit_test"]
-        _seed_parse_state(workspace)
+        project = _seed_parse_state(workspace)
         outcome = run_dbt(
             _dbt_args("build", workspace, target, extra), env, echo, cwd=workspace.home
         )
@@ -426,7 +449,7 @@ def build(
                 "dbt build 未通过，已发布的数据仓库保持不变 (build failed; the published warehouse is "
                 "unchanged): " + "; ".join(failures[:5])
             )
-        _save_parse_state(workspace)
+        _save_parse_state(workspace, project)
         try:
             _finalise(target, fingerprint, as_of, rows)
             _fsync(target)
