@@ -488,10 +488,11 @@ def test_build_before_any_ingest_is_a_clear_user_error(workspace):
     assert done.stderr.strip().count("\n") == 0
 
 
-def _start_build(*extra: str) -> subprocess.Popen:
+def _start_build(*extra: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         [KPI, "build", "--force", "--as-of", AS_OF.isoformat(), *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        env=env,
     )  # fmt: skip
 
 
@@ -503,13 +504,22 @@ def _wait_for(condition, seconds: float = 120) -> None:
         time.sleep(0.05)
 
 
-def test_a_killed_build_leaves_the_published_warehouse_unchanged(published):
+def _paused_build(paused: Path) -> subprocess.Popen:
+    """A `kpi build --force` that waits, its new warehouse complete, until `paused` is removed
+    (publish.py's CHAINKPI_PUBLISH_PAUSE_FILE); returned once it waits there."""
+    building = _start_build(env={**os.environ, "CHAINKPI_PUBLISH_PAUSE_FILE": str(paused)})
+    _wait_for(lambda: paused.exists() or building.poll() is not None, seconds=300)
+    assert paused.exists(), building.communicate()[1]
+    return building
+
+
+def test_a_killed_build_leaves_the_published_warehouse_unchanged(published, tmp_path):
     before = _digest(published.published_db)
-    building = _start_build()
+    # Killed when its new warehouse is complete, the last moment before the rename: on the
+    # build's own signal (publish.py's CHAINKPI_PUBLISH_PAUSE_FILE), not after a guessed delay.
+    building = _paused_build(tmp_path / "paused")
     target = published.warehouse_dir / "build" / published.published_db.name
-    # Kill it while dbt is writing the new file.
-    _wait_for(lambda: target.exists() and target.stat().st_size > 0)
-    time.sleep(1.0)
+    assert target.stat().st_size > 0  # the new file, whole, never published
     os.killpg(building.pid, signal.SIGKILL)
     building.wait()
     assert _digest(published.published_db) == before
@@ -519,26 +529,30 @@ def test_a_killed_build_leaves_the_published_warehouse_unchanged(published):
     assert build(published, as_of=AS_OF, force=True).published
 
 
-def test_a_second_build_while_one_runs_is_refused(published):
-    first = _start_build()
+def test_a_second_build_while_one_runs_is_refused(published, tmp_path):
+    paused = tmp_path / "paused"
+    first = _paused_build(paused)  # holds the build lock until let go
     try:
-        _wait_for(lambda: (published.warehouse_dir / "build").exists())
         second = subprocess.run(
             [KPI, "build", "--force"], capture_output=True, text=True, timeout=120
         )
         assert second.returncode == 1
         assert "另一个 kpi build 正在运行" in second.stderr and "Traceback" not in second.stderr
     finally:
+        paused.unlink(missing_ok=True)
         out, err = first.communicate(timeout=300)
     assert first.returncode == 0, err
 
 
+# Queries the published file until `stop` exists. When `ask` exists before a query starts, it
+# renames it to `done` once that query has ended: the test's way to know a query ran after a
+# moment of its choosing, however fast or slow the machine.
 READER = """
-import os, sys, time, duckdb
-path, stop, limit = sys.argv[1], sys.argv[2], float(sys.argv[3])
+import os, sys, duckdb
+path, stop, ask, done = sys.argv[1:5]
 queries = errors = 0
-deadline = time.monotonic() + limit
-while not os.path.exists(stop) and time.monotonic() < deadline:
+while not os.path.exists(stop):
+    asked = os.path.exists(ask)
     try:
         con = duckdb.connect(path, read_only=True)
         con.execute("select count(*), sum(ytd_actual) from main.fct_kpi_progress").fetchall()
@@ -547,21 +561,36 @@ while not os.path.exists(stop) and time.monotonic() < deadline:
     except Exception as exc:
         errors += 1
         print(repr(exc), file=sys.stderr)
+    if asked:
+        os.replace(ask, done)
 print(queries, errors)
 """
 
 
 def test_a_reader_querying_throughout_two_builds_sees_no_error(published, tmp_path):
-    stop = tmp_path / "stop"
+    stop, ask, done = tmp_path / "stop", tmp_path / "ask", tmp_path / "done"
     reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(published.published_db), str(stop), "600"],
+        [sys.executable, "-c", READER, str(published.published_db), str(stop), str(ask), str(done)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+
+    def reader_queries(times: int = 1) -> None:
+        for _ in range(times):
+            done.unlink(missing_ok=True)
+            ask.touch()
+            _wait_for(lambda: done.exists() or reader.poll() is not None)
+            assert done.exists(), reader.communicate()[1]
+
     try:
-        time.sleep(0.5)
-        first = build(published, as_of=AS_OF, force=True)
-        second = build(published, as_of=AS_OF, force=True)
-        assert first.published and second.published
+        reader_queries()  # it runs
+        for n in range(2):
+            paused = tmp_path / f"paused{n}"
+            building = _paused_build(paused)
+            reader_queries(6)  # beside the complete, unpublished new file
+            paused.unlink()
+            _, err = building.communicate(timeout=300)
+            assert building.returncode == 0, err
+            reader_queries()  # the newly published file
     finally:
         stop.touch()
         out, err = reader.communicate(timeout=60)

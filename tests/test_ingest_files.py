@@ -429,11 +429,13 @@ def test_cli_exit_codes_report_and_one_line_errors(workspace, tmp_path):
 def test_a_second_ingest_while_one_holds_the_raw_layer_is_refused_cleanly(workspace):
     write_csv(workspace.inbox / "leads_ok.csv", rows_of("leads"))
     ingest(None, workspace)
+    # It holds the raw layer until killed (it waits on its stdin), however long the refused
+    # ingest takes to start.
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import duckdb,sys,time; c=duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(30)",
+         "import duckdb,sys; c=duckdb.connect(sys.argv[1]); print('held', flush=True); sys.stdin.read()",
          str(workspace.raw_db)],
-        stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
         assert holder.stdout.readline().strip() == "held"

@@ -6,6 +6,11 @@ Readers (dashboard, export) open the published file read-only, per query. They n
 the file dbt writes, so they never block a build, and a build never shows them a half-built
 warehouse: until the rename they see the old file, after it the new one. A failed or killed
 build leaves the published file as it was. One build at a time (an exclusive lock file).
+
+For the tests of a killed build, one hook: with `CHAINKPI_PUBLISH_PAUSE_FILE` set to a path,
+the build writes that file once the new warehouse is complete and checked, just before the
+rename, and waits there until the file is removed. A test then kills the build at that
+moment on a real signal, not after a guessed delay.
 """
 
 from __future__ import annotations
@@ -374,6 +379,17 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def _pause_before_publish() -> None:
+    """The test hook of the module docstring: say so in the pause file, wait until it is gone."""
+    marker = os.environ.get("CHAINKPI_PUBLISH_PAUSE_FILE")
+    if not marker:
+        return
+    path = Path(marker)
+    path.write_text(str(os.getpid()), encoding="ascii")
+    while path.exists():
+        time.sleep(0.05)
+
+
 def build(
     workspace: Workspace | None = None,
     *,
@@ -454,6 +470,7 @@ def build(
             _finalise(target, fingerprint, as_of, rows)
             _fsync(target)
             digest = _file_sha256(target)
+            _pause_before_publish()
             os.replace(target, workspace.published_db)
             write_atomically(
                 _checksum_path(workspace.published_db),
