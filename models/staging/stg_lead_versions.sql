@@ -17,10 +17,7 @@ versions_numbered as (
             partition by source.lead_id
             order by source._load_id
         ) as version_number,
-        row_number() over (
-            partition by source.lead_id
-            order by source._load_id desc
-        ) as version_rank
+        {{ is_newest_version('source.lead_id') }} as is_current_version
     from source
 
 ),
@@ -30,7 +27,7 @@ final as (
     select
         lead_id,
         version_number,
-        version_rank = 1 as is_current_version,
+        is_current_version,
         chain as chain_code,
         status,
         converted_date,

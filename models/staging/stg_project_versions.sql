@@ -16,10 +16,7 @@ versions_numbered as (
             partition by source.project_id
             order by source._load_id
         ) as version_number,
-        row_number() over (
-            partition by source.project_id
-            order by source._load_id desc
-        ) as version_rank
+        {{ is_newest_version('source.project_id') }} as is_current_version
     from source
 
 ),
@@ -29,7 +26,7 @@ final as (
     select
         project_id,
         version_number,
-        version_rank = 1 as is_current_version,
+        is_current_version,
         chain as chain_code,
         stage,
         planned_investment_wan,

@@ -10,18 +10,6 @@ source as (
 
 ),
 
-versions_ranked as (
-
-    select
-        source.*,
-        row_number() over (
-            partition by source.hire_id
-            order by source._load_id desc
-        ) as version_rank
-    from source
-
-),
-
 final as (
 
     select
@@ -44,8 +32,8 @@ final as (
         _row_number,
         _load_id,
         _ingested_at
-    from versions_ranked
-    where version_rank = 1
+    from source
+    qualify {{ is_newest_version('source.hire_id') }}
 
 )
 

@@ -24,7 +24,7 @@ leads as (
 
 chains as (
 
-    select * from {{ ref('chains') }}
+    select * from {{ ref('dim_chains') }}
 
 ),
 

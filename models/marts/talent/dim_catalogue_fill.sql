@@ -17,7 +17,7 @@ hires as (
 
 chains as (
 
-    select * from {{ ref('chains') }}
+    select * from {{ ref('dim_chains') }}
 
 ),
 
