@@ -1,6 +1,7 @@
 """The benchmark: how fast, at what scale, against the physical limit (`make bench`).
 
-    .venv/bin/python scripts/bench.py [--scales 1 10 100] [--runs 3] [--large-runs 3] [--no-dashboard]
+    .venv/bin/python scripts/bench.py [--scales 1 10 100] [--runs 3] [--large-runs 3]
+        [--province [--province-runs 1]] [--no-dashboard] [--ws-sessions 20 | --no-ws]
 
 For each scale it writes the demo ledgers (chainkpi.demo, fixed seed and as-of date) into
 bench_work/ (git-ignored), then times, in a fresh workspace per run, each command as a user
@@ -15,15 +16,22 @@ installation after its first build; that very first build, a full dbt parse, is 
 warm-up's and is reported once)
 
 plus the dashboard's overview and chain pages (AppTest), the full-size load test
-(scripts/load_test.py: concurrent dashboard sessions while builds republish) and the baseline: one plain DuckDB
-SQL script (scripts/bench_baseline.sql) that computes the same KPI progress table from the
-same rows as clean CSVs — the floor no pipeline can beat. The baseline's table is checked
-against the pipeline's fct_kpi_progress, so both really compute the same thing. Start-up
-costs (imports) are timed on their own; dbt's start-up and parse are what a build spends
-before its nodes run (dbt's run_results.json says how long they ran).
+(scripts/load_test.py: concurrent dashboard sessions while builds republish), the websocket
+load (scripts/ws_load.py, when present: N signed-in sessions switching pages, no browser) and
+the baseline: one plain DuckDB SQL script (scripts/bench_baseline.sql) that computes the same
+KPI progress table from the same rows as clean CSVs — the floor no pipeline can beat. The
+baseline's table is checked against the pipeline's fct_kpi_progress, so both really compute
+the same thing. Start-up costs (imports) are timed on their own; dbt's start-up and parse are
+what a build spends before its nodes run (dbt's run_results.json says how long they ran).
 
-Results: docs/benchmarks.md (tables) and docs/benchmarks.json (every run), to compare later
-changes against. Python's bytecode cache is on for the children (PYTHONPYCACHEPREFIX under
+--province adds scale 768, about 2.2 million input rows (a province of some 100 districts),
+once by default: it is opt-in, so that the default bench stays under ten minutes. The
+marginal cost (extra seconds per million rows, pipeline against baseline) runs from scale 10
+to the largest scale measured.
+
+Results: docs/benchmarks.md (tables, written by bench_report.py; its hand-written notes below
+the marker line are kept) and docs/benchmarks.json (every run), to compare later changes
+against. Python's bytecode cache is on for the children (PYTHONPYCACHEPREFIX under
 bench_work/), as on any installation after its first run, even when the calling shell sets
 PYTHONDONTWRITEBYTECODE; --no-bytecode-cache measures without it.
 """
@@ -44,6 +52,7 @@ import time
 from pathlib import Path
 
 import duckdb
+from bench_report import STEPS, derived, write_report
 
 from chainkpi.settings import PROJECT_ROOT
 
@@ -67,15 +76,13 @@ con = duckdb.connect()
 con.execute(open(sys.argv[1], encoding="utf-8").read())
 print(f"query_seconds={time.perf_counter() - started:.4f}")
 """
-STEPS = (
-    ("ingest", "kpi ingest"),
-    ("build", "kpi build (a fresh workspace's first)"),
-    ("build_unchanged", "kpi build, nothing changed"),
-    ("export", "kpi export"),
-)
 LARGE_SCALE = 100
+# --province: about 2.2 million input rows (a province of some 100 districts; scale 1 is
+# 2,900 rows), measured once by default: opt-in, so that `make bench` stays under ten minutes.
+PROVINCE_SCALE = 768
 GENERATED_SECONDS = 0.0  # writing the demo ledgers, when not reused from an earlier bench
 PARSE_CACHE = PROJECT_ROOT / "bench_work" / "dbt_parse" / "partial_parse.msgpack"
+WS_LOAD = PROJECT_ROOT / "scripts" / "ws_load.py"
 
 
 # --------------------------------------------------------------------------- measuring
@@ -345,7 +352,11 @@ def baseline_run(work: Path, scale: int, run: int, cache: Path | None) -> tuple[
 
 
 def run_scales(
-    work: Path, scales: list[int], runs_for: dict[int, int], cache: Path | None, dashboard: bool
+    work: Path,
+    scales: list[int],
+    runs_for: dict[int, int],
+    cache: Path | None,
+    dashboard: set[int],
 ) -> list[dict]:
     """Every scale's runs in rounds (round k: run k of each scale, smallest first), not one
     scale's runs after another: a machine that slows down or speeds up while the bench runs
@@ -393,7 +404,7 @@ def run_scales(
             f"{result['baseline']['peak_rss_mb']:.0f} MB, "
             f"same table as the pipeline: {result['baseline']['matches_pipeline']}"
         )
-        if dashboard:
+        if scale in dashboard:
             result["dashboard"] = dashboard_pages(work, scale, home, runs_for[scale], cache)
         results.append(result)
     return results
@@ -446,63 +457,32 @@ def load_test(work: Path, home: Path, sessions: int, duration: float, cache: Pat
     return summary
 
 
+def ws_load(work: Path, home: Path, sessions: int, duration: float, cache: Path | None) -> dict:
+    """scripts/ws_load.py: N signed-in sessions switching pages over Streamlit's websocket
+    protocol, on a built workspace (it only reads the warehouse)."""
+    out = work / "ws_load" / "summary.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)
+    cmd = [
+        PYTHON, str(WS_LOAD), "--home", str(home), "--sessions", str(sessions),
+        "--duration", str(duration), "--json", str(out),
+    ]  # fmt: skip
+    log = work / "logs" / "ws_load.log"
+    with log.open("wb") as handle:
+        code = subprocess.call(
+            cmd, env=child_env(None, cache), cwd=PROJECT_ROOT, stdout=handle,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    if not out.exists():
+        tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+        raise SystemExit(f"bench: the websocket load wrote no summary (exit {code}):\n{tail}")
+    result = json.loads(out.read_text(encoding="utf-8"))
+    result["exit_status"] = code
+    result["duration_s"] = duration
+    return result
+
+
 # --------------------------------------------------------------------------- the report
-
-
-def derived(results: list[dict]) -> dict:
-    """Pipeline (ingest + build + export) against the baseline, and marginal costs."""
-    out: dict = {"per_scale": {}, "marginal": {}}
-    for r in results:
-        s = r["steps"]
-        pipeline = sum(s[k]["median_seconds"] for k in ("ingest", "build", "export"))
-        out["per_scale"][r["scale"]] = {
-            "pipeline_seconds": pipeline,
-            "baseline_seconds": r["baseline"]["median_seconds"],
-            "ratio": pipeline / r["baseline"]["median_seconds"],
-            "rows": r["input"]["rows"],
-        }
-    by_scale = {r["scale"]: r for r in results}
-    scales = sorted(by_scale)
-    if len(scales) >= 2:
-        low, high = by_scale[scales[-2]], by_scale[scales[-1]]
-        million = (high["input"]["rows"] - low["input"]["rows"]) / 1e6
-        rows_growth = high["input"]["rows"] / low["input"]["rows"]
-
-        def per_million(a: float, b: float) -> float:
-            return (b - a) / million
-
-        marginal = {}
-        for key, _ in STEPS:
-            lo, hi = low["steps"][key], high["steps"][key]
-            marginal[key] = {
-                "seconds_per_million_rows": per_million(lo["median_seconds"], hi["median_seconds"]),
-                "rss_mb_per_million_rows": per_million(
-                    lo["peak_tree_rss_mb"], hi["peak_tree_rss_mb"]
-                ),
-                "rss_growth": hi["peak_tree_rss_mb"] / lo["peak_tree_rss_mb"],
-            }
-        lo_p = out["per_scale"][low["scale"]]["pipeline_seconds"]
-        hi_p = out["per_scale"][high["scale"]]["pipeline_seconds"]
-        base = per_million(low["baseline"]["median_seconds"], high["baseline"]["median_seconds"])
-        marginal["pipeline"] = {"seconds_per_million_rows": per_million(lo_p, hi_p)}
-        marginal["baseline"] = {
-            "seconds_per_million_rows": base,
-            "rss_mb_per_million_rows": per_million(
-                low["baseline"]["peak_rss_mb"], high["baseline"]["peak_rss_mb"]
-            ),
-            "rss_growth": high["baseline"]["peak_rss_mb"] / low["baseline"]["peak_rss_mb"],
-        }
-        out["marginal"] = {
-            "from_scale": low["scale"],
-            "to_scale": high["scale"],
-            "extra_million_rows": million,
-            "rows_growth": rows_growth,
-            "steps": marginal,
-            "pipeline_over_baseline": marginal["pipeline"]["seconds_per_million_rows"] / base
-            if base > 0
-            else None,
-        }
-    return out
 
 
 def machine() -> dict:
@@ -538,184 +518,6 @@ def machine() -> dict:
     }
 
 
-def _ms(x: float | None) -> str:
-    return "" if x is None else f"{x:.0f}"
-
-
-def _s(x: float) -> str:
-    return f"{x:.2f}" if x < 100 else f"{x:.0f}"
-
-
-def markdown(data: dict) -> str:
-    m, results, d = data["machine"], data["scales"], data["derived"]
-    lines = [
-        "# Benchmarks",
-        "",
-        "Written by `make bench` (scripts/bench.py); compare a change against these figures by",
-        "running it again. Every figure is wall time of the command as a user runs it (a fresh",
-        "process), the median of the runs with their spread (min–max), and the peak resident",
-        "memory of that process. Demo ledgers (`chainkpi.demo`, seed "
-        f"{SEED}, as of {AS_OF}); a fresh workspace per run. The runs go in rounds (round k:",
-        "run k of every scale), so a machine that changes speed meanwhile moves every scale's",
-        "figures alike rather than the marginal cost, a difference between scales.",
-        "",
-        f"- date: {data['date']}; total bench time {data['total_seconds']:.0f} s; "
-        f"{data['runs']} runs per figure ({data.get('large_runs', data['runs'])} from scale "
-        f"{LARGE_SCALE}; the runs column says); ledgers generated in this run: "
-        f"{data.get('generated_seconds', 0):.0f} s",
-        f"- machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; {m['os']}",
-        f"- Python {m['python']}; "
-        + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
-        + f"; commit {m['commit']}",
-        f"- Python bytecode cache: {data['bytecode_cache']}",
-        f"- load average (1 min) at start / end: {data['load_average'][0]:.2f} / "
-        f"{data['load_average'][1]:.2f} — another busy process on the machine shows here and in "
-        "wall times above CPU times",
-        "",
-        "## Input",
-        "",
-        "| scale | files | bytes | rows read | rows loaded |",
-        "| ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for r in results:
-        i = r["input"]
-        lines.append(
-            f"| {r['scale']} | {i['files']} | {i['bytes']:,} | {i['rows']:,} | {i['rows_loaded']:,} |"
-        )
-    lines += [
-        "",
-        "## Steps",
-        "",
-        "| scale | step | runs | median s | min–max s | CPU s | peak RSS MB | with children MB | rows/s | ÷ baseline |",
-        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for r in results:
-        rows, base = r["input"]["rows"], r["baseline"]["median_seconds"]
-        for key, label in STEPS:
-            s = r["steps"][key]
-            lines.append(
-                f"| {r['scale']} | {label} | {len(s['runs'])} | {_s(s['median_seconds'])} | "
-                f"{_s(s['min_seconds'])}–{_s(s['max_seconds'])} | {_s(s['median_cpu_seconds'])} | "
-                f"{s['peak_rss_mb']:.0f} | {s.get('peak_tree_rss_mb', s['peak_rss_mb']):.0f} | "
-                f"{rows / s['median_seconds']:,.0f} | {s['median_seconds'] / base:.1f}× |"
-            )
-        p = d["per_scale"][r["scale"]]
-        b = r["baseline"]
-        lines.append(
-            f"| {r['scale']} | **pipeline: ingest + build + export** | | **{_s(p['pipeline_seconds'])}** "
-            f"| | | | | {rows / p['pipeline_seconds']:,.0f} | **{p['ratio']:.1f}×** |"
-        )
-        lines.append(
-            f"| {r['scale']} | baseline: one DuckDB SQL script on clean CSV | {len(b['runs'])} | "
-            f"{_s(b['median_seconds'])} | {_s(b['min_seconds'])}–{_s(b['max_seconds'])} | "
-            f"{_s(b['median_cpu_seconds'])} | {b['peak_rss_mb']:.0f} | {b['peak_tree_rss_mb']:.0f} | "
-            f"{rows / b['median_seconds']:,.0f} | 1.0× |"
-        )
-    lines += [
-        "",
-        "The baseline's table equals the pipeline's `fct_kpi_progress` (contract columns) at "
-        "every scale: "
-        + ", ".join(f"scale {r['scale']} {r['baseline']['matches_pipeline']}" for r in results)
-        + ". Its query alone (without starting Python and DuckDB): "
-        + ", ".join(
-            f"scale {r['scale']} {r['baseline']['query_median_seconds']:.2f} s" for r in results
-        )
-        + ".",
-        "",
-        "Of a fresh workspace's first `kpi build`, dbt's own run of the nodes (run_results.json "
-        "`elapsed_time`; the rest is start-up, dbt's parse of what differs from the saved parse, "
-        "and publish): "
-        + ", ".join(
-            f"scale {r['scale']} {r['steps']['build']['dbt_execute_median_seconds']:.2f} s "
-            f"of {r['steps']['build']['median_seconds']:.2f} s ({r['steps']['build']['dbt_nodes']} nodes)"
-            for r in results
-        )
-        + ". The installation's very first build, with no saved parse (full dbt parse; the "
-        f"warm-up, scale 1, once): {data['full_parse_build']['seconds']:.2f} s, of which the "
-        f"nodes {data['full_parse_build']['dbt_execute_seconds']:.2f} s.",
-    ]
-    mg = d.get("marginal")
-    if mg:
-        lines += [
-            "",
-            f"## Marginal cost, scale {mg['from_scale']} → {mg['to_scale']} "
-            f"(+{mg['extra_million_rows']:.3f} million rows, rows × {mg['rows_growth']:.1f})",
-            "",
-            "| step | extra s per million rows | extra peak RSS MB per million rows | peak RSS × |",
-            "| --- | ---: | ---: | ---: |",
-        ]
-        for key, label in (*STEPS, ("pipeline", "pipeline"), ("baseline", "baseline")):
-            s = mg["steps"][key]
-            rss = s.get("rss_mb_per_million_rows")
-            growth = s.get("rss_growth")
-            lines.append(
-                f"| {label} | {s['seconds_per_million_rows']:.1f} | "
-                f"{'' if rss is None else f'{rss:.0f}'} | {'' if growth is None else f'{growth:.2f}'} |"
-            )
-        ratio = mg["pipeline_over_baseline"]
-        lines += [
-            "",
-            "Pipeline's marginal cost ÷ baseline's: "
-            + (f"**{ratio:.1f}×**" if ratio is not None else "n/a (baseline did not grow)")
-            + ".",
-        ]
-    if any("dashboard" in r for r in results):
-        lines += [
-            "",
-            "## Dashboard (AppTest, signed in as a district user)",
-            "",
-            "First load: a fresh process (imports included). Cold: every cached query cleared "
-            "(just after a new build). Warm: queries cached.",
-            "",
-            "| scale | page | first load s | cold median s (min–max) | warm median s (min–max) |",
-            "| ---: | --- | ---: | ---: | ---: |",
-        ]
-        for r in results:
-            for page, p in r.get("dashboard", {}).get("pages", {}).items():
-                first = p.get("first_load_seconds")
-                lines.append(
-                    f"| {r['scale']} | {page} | {'' if first is None else _s(first)} | "
-                    f"{_s(p['cold_median_seconds'])} ({_s(p['cold_min_seconds'])}–{_s(p['cold_max_seconds'])}) | "
-                    f"{_s(p['warm_median_seconds'])} ({_s(p['warm_min_seconds'])}–{_s(p['warm_max_seconds'])}) |"
-                )
-    load = data.get("load")
-    if load:
-        pt, fl = load["page_time"], load["first_load"]
-        lines += [
-            "",
-            f"## Load: {load['sessions']} dashboard sessions while `kpi build --force` republishes",
-            "",
-            "scripts/load_test.py on a copy of the scale-"
-            f"{data['load_scale']} workspace, chromium headless on 127.0.0.1, "
-            f"{load['duration_s']:.0f} s of load (a step: switch quarter or page, then read)"
-            + (f"; rerun alone (--load-only) at {load['date']}." if load.get("date") else ".")
-            + " The headless browsers run on the same cores as the dashboard and the builds"
-            " (they take most of the CPU): the page times are an upper bound of what a user on"
-            " a machine of their own would see.",
-            "",
-            "| sessions held | steps | page p50 ms | page p95 ms | page max ms | first load p50 ms "
-            "| errors | builds completed / failed | dashboard RSS after, MB | dashboard peak RSS, MB |",
-            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-            f"| {load['sessions_held']} of {load['sessions']} | {load['steps']} | "
-            f"{_ms(pt['p50_ms'])} | {_ms(pt['p95_ms'])} | {_ms(pt['max_ms'])} | {_ms(fl['p50_ms'])} | "
-            f"{load['errors']} | {load['builds_completed']} / {load['builds_failed']} | "
-            f"{_ms(load['dashboard_rss_mb_after'])} | {_ms(load['dashboard_peak_rss_mb'])} |",
-        ]
-    lines += [
-        "",
-        "## Start-up costs (paid by every run, whatever the data)",
-        "",
-        "| what | median s | min–max s | peak RSS MB |",
-        "| --- | ---: | ---: | ---: |",
-    ]
-    for label, s in data["startup"].items():
-        lines.append(
-            f"| {label} | {_s(s['median_seconds'])} | {_s(s['min_seconds'])}–{_s(s['max_seconds'])} "
-            f"| {s['peak_rss_mb']:.0f} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
 # --------------------------------------------------------------------------- main
 
 
@@ -737,8 +539,7 @@ def load_only(args: argparse.Namespace) -> int:
     data["load"] = load_test(work, home, args.load_sessions, args.load_duration, cache)
     data["load"]["date"] = dt.datetime.now().isoformat(timespec="seconds")
     results.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    args.out.with_suffix(".md").write_text(markdown(data), encoding="utf-8")
-    progress(markdown(data))
+    progress(write_report(args.out.with_suffix(".md"), data))
     return 0
 
 
@@ -765,6 +566,20 @@ def main(argv: list[str] | None = None) -> int:
     # four of six had not finished theirs when the load stopped).
     parser.add_argument("--load-duration", type=float, default=90, help="load test seconds")
     parser.add_argument("--no-load", action="store_true", help="skip the load test")
+    parser.add_argument(
+        "--province",
+        action="store_true",
+        help=f"add scale {PROVINCE_SCALE} (about 2.2 million input rows; opt-in: "
+        "some ten minutes more)",
+    )
+    parser.add_argument(
+        "--province-runs", type=int, default=1, help=f"runs per figure at scale {PROVINCE_SCALE}"
+    )
+    parser.add_argument(
+        "--ws-sessions", type=int, default=20, help="websocket load sessions (scripts/ws_load.py)"
+    )
+    parser.add_argument("--ws-duration", type=float, default=60, help="websocket load seconds")
+    parser.add_argument("--no-ws", action="store_true", help="skip the websocket load")
     parser.add_argument(
         "--load-only",
         action="store_true",
@@ -802,9 +617,13 @@ def main(argv: list[str] | None = None) -> int:
             full_parse = {**measured, "dbt_execute_seconds": dbt_execute_seconds(warm)[0]}
     progress(f"  first build, full dbt parse: {full_parse['seconds']:.2f} s")
 
-    scales = sorted(args.scales)
+    scales = sorted(set(args.scales) | ({PROVINCE_SCALE} if args.province else set()))
     runs_for = {s: args.large_runs if s >= LARGE_SCALE else args.runs for s in scales}
-    results = run_scales(work, scales, runs_for, cache, not args.no_dashboard)
+    if args.province:
+        runs_for[PROVINCE_SCALE] = args.province_runs
+    # The dashboard's page timings at the scales asked for (not the province's).
+    dashboard = set() if args.no_dashboard else set(args.scales)
+    results = run_scales(work, scales, runs_for, cache, dashboard)
 
     load = None
     if not args.no_load:
@@ -816,6 +635,18 @@ def main(argv: list[str] | None = None) -> int:
         progress(
             f"  held {load['sessions_held']}/{load['sessions']}, p50 {load['page_time']['p50_ms']:.0f} ms, "
             f"p95 {load['page_time']['p95_ms']:.0f} ms, errors {load['errors']}"
+        )
+
+    ws = None
+    if not args.no_ws and WS_LOAD.exists():
+        scale = min(scales)
+        progress(f"websocket load: {args.ws_sessions} sessions, {args.ws_duration:.0f} s…")
+        ws = ws_load(work, work / f"s{scale}" / "run0", args.ws_sessions, args.ws_duration, cache)
+        ws["scale"] = scale
+        progress(
+            f"  {ws['pages']} pages, {ws['pages_per_s']:.1f}/s, p50 {ws['page_p50_s']:.2f} s, "
+            f"p95 {ws['page_p95_s']:.2f} s, sign-in p95 {ws['signin_p95_s']:.2f} s, "
+            f"errors {ws['errors']}"
         )
 
     progress("start-up costs…")
@@ -837,14 +668,15 @@ def main(argv: list[str] | None = None) -> int:
         "full_parse_build": full_parse,
         "load": load,
         "load_scale": min(args.scales),
+        "ws_load": ws,
+        "large_from": LARGE_SCALE,
         "derived": derived(results),
     }
     data["total_seconds"] = time.perf_counter() - started
     data["load_average"] = [load_at_start, os.getloadavg()[0]]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    args.out.with_suffix(".md").write_text(markdown(data), encoding="utf-8")
-    progress(markdown(data))
+    progress(write_report(args.out.with_suffix(".md"), data))
     progress(
         f"bench: done in {data['total_seconds']:.0f} s → {args.out.with_suffix('.md')}, "
         f"{args.out.with_suffix('.json')}"
