@@ -276,9 +276,10 @@ def test_every_sheet_has_the_period_title_and_a_frozen_header(warehouse, exporte
     assert wb.sheetnames == [
         "汇总", *CHAIN_ZH.values(), "产业链缺口", "项目阶段", "项目清单", "数据质量", "拒收明细",
     ]  # fmt: skip
-    from chainkpi.export.queries import build_info
+    from chainkpi.export.queries import quarters_and_build_info
 
-    built_at = f"{build_info(warehouse.published_db).built_at:%Y-%m-%d %H:%M:%S}"
+    _, info = quarters_and_build_info(warehouse.published_db)
+    built_at = f"{info.built_at:%Y-%m-%d %H:%M:%S}"
     for ws in wb.worksheets:
         assert ws["A1"].value.startswith("2025年第3季度 产业链双招双引目标跟踪"), ws.title
         assert built_at in ws["A2"].value, ws.title

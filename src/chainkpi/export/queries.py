@@ -114,18 +114,8 @@ def _quarters(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
     ]
 
 
-def build_info(path: Path) -> BuildInfo:
-    with connect(path) as con:
-        return _build_info(con)
-
-
-def quarters_with_data(path: Path) -> list[tuple[int, int]]:
-    """(year, quarter) pairs that fct_kpi_progress holds, oldest first."""
-    with connect(path) as con:
-        return _quarters(con)
-
-
 def quarters_and_build_info(path: Path) -> tuple[list[tuple[int, int]], BuildInfo]:
+    """The (year, quarter) pairs fct_kpi_progress holds, oldest first, and the build's info."""
     with connect(path) as con:
         return _quarters(con), _build_info(con)
 

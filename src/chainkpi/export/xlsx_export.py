@@ -24,8 +24,7 @@ import datetime as dt
 import io
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -58,21 +57,6 @@ def display_width(value: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in value)
 
 
-def _widest(longest_first: Iterable[str], widest: int = 0) -> int:
-    """The largest display width of the texts (longest first) and of `widest`. A text is at
-    least as wide as its length and at most twice it, so once one is no longer than half the
-    widest yet, the rest cannot be wider; past MAX_WIDTH the column is as wide as it may get."""
-    for text in longest_first:
-        if 2 * len(text) <= widest or widest >= MAX_WIDTH:
-            break
-        widest = max(widest, display_width(text))
-    return widest
-
-
-def _longest_first(texts: Iterable[str]) -> list[str]:
-    return sorted(texts, key=len, reverse=True)
-
-
 def _number_width(kind: str, low: object, high: object) -> int:
     """Columns the widest of the numbers from low to high takes, shown with thousands
     separators: the longer of the two ends (a minus sign counts)."""
@@ -84,14 +68,6 @@ def _number_width(kind: str, low: object, high: object) -> int:
     if low is None:
         return 0
     return max(shown(low), shown(high)) + (1 if kind == "pct" else 0)
-
-
-def _style_index(fmt) -> int:
-    """The style index (xf) XlsxWriter gives the format. It numbers a format as it writes
-    the first cell with it, and never sees the cells of a vectorised listing: asked now, it
-    numbers the format (and writes it to styles.xml) as if it had. (A private method of
-    XlsxWriter's, there since its first versions; tests/test_export.py would see it change.)"""
-    return fmt._get_xf_index()
 
 
 def write_text(ws, row: int, col: int, text: str, fmt) -> None:
@@ -247,26 +223,28 @@ class _Sheet:
         not written at all (`borders` draws the table's grid over it). A long listing is
         written vectorised (xlsx_listing), a short one cell by cell."""
         if len(listing) < self.book.vectorise_from:
-            rows = listing.rows()
+            placed = list(enumerate(listing.rows(), start=first_row))
             for col, column in enumerate(columns):
-                self._listing_column(first_row, col, column, rows, blanks)
+                self._listing_column(col, column, placed, blanks)
             return
         table = xlsx_listing.ListingTable(listing.con, listing.table)
         by_value = [c.key for c in columns if c.label or c.style]
         measures = table.measure(
             distinct=by_value,
-            ascii_widest=[c.key for c in columns if c.kind == "text" and c.key not in by_value],
+            text_widths=[c.key for c in columns if c.kind == "text" and c.key not in by_value],
             ranges=[c.key for c in columns if c.kind in NUMBER_KINDS],
             present=[c.key for c in columns if c.kind == "date"],
         )
-        cells = [self._vector_column(col, column, table, measures)
-                 for col, column in enumerate(columns)]  # fmt: skip
+        cells = [self._vector_column(col, column, measures) for col, column in enumerate(columns)]
         above = (0, len(columns) - 1)  # the header spans every column of the listing
-        query = table.rows_query(cells, first_row, blanks=blanks, row_height=ROW_HEIGHT,
-                                 above=above)  # fmt: skip
-        # Built in the background (DuckDB lets go of the GIL): the gaps' rows while the
-        # project list is measured, the project list's while the last sheets are written.
-        self.book.listings[self.ws] = self.book.background.submit(table.rows, query)
+        sheet_listing = xlsx_listing.SheetListing(
+            table, cells, first_row, blanks, row_height=ROW_HEIGHT, above=above
+        )
+        # XlsxWriter numbers a format as it writes the first cell with it: a blank cell with
+        # each, where the listing's rows go in their place (Book.close).
+        for row, col, fmt in sheet_listing.anchors():
+            self.ws.write_blank(row, col, None, fmt)
+        self.book.listings[self.ws] = sheet_listing
 
     def _column_format(self, column: _Column, value: object):
         props = column.style(value) if column.style else column.props
@@ -276,13 +254,14 @@ class _Sheet:
             return self.book.formats.cell(NUM_FORMATS["date"], align="center", **props)
         return self.book.formats.cell(NUM_FORMATS[column.kind], **props)
 
-    def _listing_column(self, first_row: int, col: int, column: _Column, rows: list[Row],
+    def _listing_column(self, col: int, column: _Column, placed: list[tuple[int, Row]],
                         blanks: bool) -> None:  # fmt: skip
-        """One column of a short listing, cell by cell through XlsxWriter."""
+        """One column of a short listing, cell by cell through XlsxWriter: placed holds each
+        (sheet row, record)."""
         ws, key = self.ws, column.key
         if column.kind == "text":
             texts = set()
-            for row, record in enumerate(rows, start=first_row):
+            for row, record in placed:
                 value = record[key]
                 fmt = self._column_format(column, value)
                 shown = column.label(value) if column.label else value
@@ -293,52 +272,54 @@ class _Sheet:
                 shown = str(shown)
                 write_text(ws, row, col, shown, fmt)
                 texts.add(shown)
-            self._fit(col, _widest(_longest_first(texts)))
+            self._fit(col, max(map(display_width, texts), default=0))
             return
-        values = [record[key] for record in rows]
-        for row, value in enumerate(values, start=first_row):
+        present = []
+        for row, record in placed:
+            value = record[key]
             fmt = self._column_format(column, value)
             if value is None:
                 if blanks:
                     ws.write_blank(row, col, None, fmt)
-            elif column.kind == "date":
+                continue
+            present.append(value)
+            if column.kind == "date":
                 ws.write_datetime(row, col, dt.datetime.combine(value, dt.time()), fmt)
             else:
                 ws.write_number(row, col, float(value) if isinstance(value, Decimal) else value,
                                 fmt)  # fmt: skip
-        present = [v for v in values if v is not None]
         if column.kind == "date":
             if present:
                 self._fit(col, len(NUM_FORMATS["date"]))
         elif present:
             self._fit(col, _number_width(column.kind, min(present), max(present)))
 
-    def _vector_column(self, col: int, column: _Column, table: xlsx_listing.ListingTable,
-                       measures: xlsx_listing.Measures) -> xlsx_listing.Cells:  # fmt: skip
-        """One column of a long listing for xlsx_listing: its style index (XlsxWriter's for
-        the column's format), or one per distinct value with the text it shows; its width."""
+    def _vector_column(self, col: int, column: _Column,
+                       measures: xlsx_listing.Measures) -> xlsx_listing.Column:  # fmt: skip
+        """One column of a long listing for xlsx_listing: its format, or one per distinct
+        value with the text it shows; its width."""
         key = column.key
         if key in measures.distinct:
             if column.kind != "text":
                 raise ValueError(f"labels and formats by value are for text columns ({key})")
             lookup = []
-            for value in measures.distinct[key]:
+            for value, _ in measures.distinct[key]:
                 shown = column.label(value) if column.label else value
                 shown = None if shown is None or shown == "" else str(shown)
-                lookup.append((value, shown, _style_index(self._column_format(column, value))))
-            self._fit(col, _widest(_longest_first({s for _, s, _ in lookup if s is not None})))
-            return xlsx_listing.Cells(col, "text", key, lookup=lookup)
-        xf = _style_index(self._column_format(column, None))
+                lookup.append((value, shown, self._column_format(column, value)))
+            shown = {s for _, s, _ in lookup if s is not None}
+            self._fit(col, max(map(display_width, shown), default=0))
+            return xlsx_listing.Column(col, "text", key, lookup=lookup)
+        fmt = self._column_format(column, None)
         if column.kind == "text":
-            ascii_widest = measures.ascii_widest[key]
-            self._fit(col, _widest(table.wide_texts(key, ascii_widest), ascii_widest))
-            return xlsx_listing.Cells(col, "text", key, xf=xf)
+            self._fit(col, measures.text_widths[key])
+            return xlsx_listing.Column(col, "text", key, fmt)
         if column.kind == "date":
             if measures.present[key]:
                 self._fit(col, len(NUM_FORMATS["date"]))
-            return xlsx_listing.Cells(col, "date", key, xf=xf)
+            return xlsx_listing.Column(col, "date", key, fmt)
         self._fit(col, _number_width(column.kind, *measures.ranges[key]))
-        return xlsx_listing.Cells(col, "number", key, xf=xf)
+        return xlsx_listing.Column(col, "number", key, fmt)
 
     def borders(self, first_row: int, last_row: int, last_col: int) -> None:
         """The table's grid, empty cells included, as one range format (not one per cell)."""
@@ -372,8 +353,7 @@ class _Book:
         )  # fmt: skip
         self.formats = _Formats(self.workbook)
         self.vectorise_from = vectorise_from
-        self.listings: dict[Worksheet, Future[xlsx_listing.Rows]] = {}
-        self.background = ThreadPoolExecutor(max_workers=1)
+        self.listings: dict[Worksheet, xlsx_listing.SheetListing] = {}
         self.data = data
         self.year, self.quarter, self.lang = year, quarter, lang
         info = data.build
@@ -407,8 +387,8 @@ class _Book:
             }
         )
         self.workbook.close()
-        sheets = {f"xl/worksheets/sheet{ws.index + 1}.xml": rows.result()
-                  for ws, rows in self.listings.items()}  # fmt: skip
+        sheets = {f"xl/worksheets/sheet{ws.index + 1}.xml": listing
+                  for ws, listing in self.listings.items()}  # fmt: skip
         xlsx_listing.write_workbook(self.path, self.buffer.getvalue(), sheets)
 
 
@@ -724,18 +704,15 @@ def write_xlsx(
 ) -> Path:
     """The workbook; listings of vectorise_from rows or more written vectorised."""
     book = _Book(path, data, year, quarter, lang, vectorise_from)
-    # The listings' rows are built in the background, on the export's DuckDB: whatever
-    # happens, wait for them before returning (and before the caller closes it).
-    with book.background:
-        _summary(book)
-        for chain in data.chains:
-            _chain_sheet(book, chain)
-        _gaps(book)
-        _pipeline(book)
-        _projects(book)
-        if data.files is not None:  # a chain's export has no data-quality sheets
-            _quality(book)
-        if data.rejections is not None:
-            _rejections(book)
-        book.close()
+    _summary(book)
+    for chain in data.chains:
+        _chain_sheet(book, chain)
+    _gaps(book)
+    _pipeline(book)
+    _projects(book)
+    if data.files is not None:  # a chain's export has no data-quality sheets
+        _quality(book)
+    if data.rejections is not None:
+        _rejections(book)
+    book.close()
     return path

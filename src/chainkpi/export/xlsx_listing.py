@@ -1,21 +1,31 @@
 """The long listings of the workbook (项目清单, 产业链缺口) written vectorised.
 
-XlsxWriter keeps every cell as a Python object and writes its XML in Python, some 15 µs a
-cell: five seconds for the project list of a large warehouse. Here XlsxWriter still writes
-the whole workbook — every format, width, frozen pane, filter and conditional format, the
-title and header rows — but not the listing's cells: one DuckDB query over the listing's
-table (queries.read_export copies it into the export's in-memory database) builds their
-`<row>` elements, and `write_workbook` adds them to the sheet's XML as it writes the zip.
+XlsxWriter keeps every cell as a Python object and writes its XML in Python: tens of
+microseconds a cell, some four minutes for the project list of 2.2 million input rows
+(480,000 projects × 15 columns; 37 µs a cell measured here on 2 busy cores, constant_memory
+mode no faster). Here XlsxWriter still writes the whole workbook — every format, width, frozen
+pane, filter and conditional format, the title and header rows — but not the listing's cells:
+one DuckDB query over the listing's table (queries.read_export copies it into the export's
+in-memory database) builds their `<row>` elements, and `write_workbook` puts them in the
+sheet's XML as it writes the zip.
 
-The rows are the XML XlsxWriter writes for the same cells (the style index XlsxWriter gives
-each cell's format, its row spans and heights, numbers printed with `%.16G`, dates as Excel
-serials, control characters as `_xHHHH_`, texts cut at 32,767 UTF-16 units), but for two
-things:
+A cell's format is a style index (`s="…"`) that XlsxWriter gives each format as it writes the
+first cell with it. So the sheet has XlsxWriter write one blank cell per format a listing
+column uses (`anchors`), in the listing's own first rows; `write_workbook` reads each anchor's
+index from the sheet XlsxWriter wrote, then replaces those rows with the listing's.
+
+The rows are the XML XlsxWriter writes for the same cells (its row spans and heights,
+numbers printed with `%.16G`, dates as Excel serials, control characters as `_xHHHH_`, texts
+cut at 32,767 UTF-16 units), but for two things:
 
 - texts are inline strings (`t="inlineStr"`), not entries of the shared-string table;
 - a text that looks like XlsxWriter's own rich-string XML (`<r>…</r>`) is an inline string
   escaped like any other; the cell-by-cell path writes it as a rich string of plain runs
   (xlsx_export.write_text), since XlsxWriter would write it unescaped. Same text either way.
+
+Column widths are measured here too, in the same scan: a text's display width (CJK wide and
+full-width characters count two, as xlsx_export.display_width) is a SQL expression over the
+column, linear in the rows.
 
 tests/test_export.py compares the two writers cell by cell.
 """
@@ -23,10 +33,11 @@ tests/test_export.py compares the two writers cell by cell.
 from __future__ import annotations
 
 import io
-import itertools
 import re
+import sys
+import unicodedata
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -45,15 +56,31 @@ LISTING_COMPRESSLEVEL = 3
 
 
 @dataclass(frozen=True)
-class Cells:
-    """One column of a listing as the sheet shows it."""
+class Column:
+    """One column of a listing as the sheet shows it, for `SheetListing`."""
 
     col: int  # the sheet's column, from 0
     kind: str  # "text", "number" or "date"
     key: str  # the listing's field
-    xf: int | None = None  # the style index of every cell of the column, or, for a text
+    fmt: object = None  # the (XlsxWriter) format of every cell of the column, or, for a text
     # column showing a label of the value or formatted by it, per distinct value of the field:
-    # (value, the text shown or None for an empty cell, the style index)
+    # (value, the text shown or None for an empty cell, the format)
+    lookup: Sequence[tuple[object, str | None, object]] | None = None
+
+    def formats(self) -> list:
+        """The column's distinct formats, each once, in a stable order."""
+        found = [self.fmt] if self.lookup is None else [fmt for _, _, fmt in self.lookup]
+        return list({id(fmt): fmt for fmt in found}.values())
+
+
+@dataclass(frozen=True)
+class Cells:
+    """A Column with the style indices XlsxWriter gave its formats, for the rows' query."""
+
+    col: int
+    kind: str
+    key: str
+    xf: int | None = None
     lookup: Sequence[tuple[object, str | None, int]] | None = None
 
 
@@ -61,10 +88,11 @@ class Cells:
 class Measures:
     """What ListingTable.measure found, by field."""
 
-    distinct: dict[str, list]
-    ascii_widest: dict[str, int]
-    ranges: dict[str, tuple[object, object]]
-    present: dict[str, bool]
+    # Each distinct value (NULL too, last) with the first listing_row holding it.
+    distinct: dict[str, list[tuple[object, int]]]
+    text_widths: dict[str, int]  # the widest text's display width (0 when none)
+    ranges: dict[str, tuple[object, object]]  # (min, max)
+    present: dict[str, bool]  # whether any row has a value
 
 
 @dataclass(frozen=True)
@@ -74,6 +102,29 @@ class Rows:
     xml: bytes
     last_row: int | None  # the last sheet row (from 0) holding a cell; None when none does
     last_col: int | None
+
+
+@dataclass(frozen=True)
+class SheetListing:
+    """A listing to put in its sheet's XML, from sheet row first_row (from 0) on. An empty
+    cell (NULL, or '' in a text column) is a formatted blank when `blanks`, else left out.
+    `above` is the span of columns (first, last) of what XlsxWriter writes above the listing
+    (title, header): XlsxWriter gives each block of 16 rows one span, and the listing's first
+    rows share a block with the header."""
+
+    table: ListingTable
+    columns: Sequence[Column]
+    first_row: int
+    blanks: bool
+    row_height: float
+    above: tuple[int, int]
+
+    def anchors(self) -> list[tuple[int, int, object]]:
+        """(row, column, format): where XlsxWriter writes a blank cell with each format the
+        listing uses (a column's formats one under the other from the listing's first row:
+        a column has no more formats than the listing has rows), so that it numbers them."""
+        return [(self.first_row + i, column.col, fmt)
+                for column in self.columns for i, fmt in enumerate(column.formats())]  # fmt: skip
 
 
 def text_element(text: str) -> str:
@@ -115,6 +166,25 @@ def _hostile_pattern() -> str:
     return f"[\\x00-\\x08\\x0b-\\x1f\\x{{fffe}}\\x{{ffff}}]|_x|^[{spaces}]|[{spaces}]$"
 
 
+@cache
+def _wide_class() -> str:
+    """An RE2 character class of the characters display_width counts as two (East Asian
+    Wide and Fullwidth, by Python's unicodedata, which has unassigned code points among
+    them): one flag byte per code point, found in runs."""
+    code_points = map(chr, range(sys.maxunicode + 1))
+    flags = bytes(map(frozenset("WF").__contains__, map(unicodedata.east_asian_width, code_points)))
+    runs = (f"\\x{{{m.start():x}}}-\\x{{{m.end() - 1:x}}}" for m in re.finditer(rb"\x01+", flags))
+    return "[" + "".join(runs) + "]"
+
+
+def _display_width_sql(key: str) -> str:
+    """SQL for the display width of the field's text: its length, plus one per wide character
+    (an ASCII text, most of them, is as wide as it is long)."""
+    field = f'"{key}"'
+    wide = f"length(regexp_replace({field}, '[^{_wide_class()[1:]}', '', 'g'))"
+    return f"case when strlen({field}) = length({field}) then length({field}) else length({field}) + {wide} end"
+
+
 def _escaped_sql(field: str) -> str:
     return f"replace(replace(replace({field}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
 
@@ -122,8 +192,6 @@ def _escaped_sql(field: str) -> str:
 class ListingTable:
     """A listing's table (with `listing_row`, each row's place in it, from 1) in a DuckDB:
     its columns measured, its rows built."""
-
-    PAGE = 256
 
     def __init__(self, con: duckdb.DuckDBPyConnection, table: str):
         self.con, self.table = con, table
@@ -138,50 +206,33 @@ class ListingTable:
         self,
         *,
         distinct: Sequence[str] = (),
-        ascii_widest: Sequence[str] = (),
+        text_widths: Sequence[str] = (),
         ranges: Sequence[str] = (),
         present: Sequence[str] = (),
     ) -> Measures:
-        """In one scan: the distinct values (NULL too, in a stable order) of the `distinct`
-        fields; the length of the longest ASCII text (its display width) of `ascii_widest`;
-        (min, max) of `ranges`; whether `present` has any value."""
+        """In one scan: the display width of the widest text of `text_widths`; (min, max) of
+        `ranges`; whether `present` has any value. And, a query each (a GROUP BY, linear), the
+        distinct values of the `distinct` fields with the first row holding each."""
+        width = _display_width_sql
         parts = (
-            [f'coalesce(list(distinct "{k}") filter (where "{k}" is not null), []), '
-             f'bool_or("{k}" is null)'
-             for k in distinct]
-            + [f'coalesce(max(length("{k}")) filter (where strlen("{k}") = length("{k}")), 0)'
-               for k in ascii_widest]
+            [f"coalesce(max({width(k)}) filter (where \"{k}\" <> ''), 0)" for k in text_widths]
             + [f'min("{k}"), max("{k}")' for k in ranges]
             + [f'count("{k}") > 0' for k in present]
         )  # fmt: skip
-        if not parts:
-            return Measures({}, {}, {}, {})
-        values = iter(
-            self.con.execute(f"select {', '.join(parts)} from {self.table}").fetchall()[0]
-        )
-        found = {}
-        for key in distinct:
-            listed, has_null = next(values), next(values)
-            found[key] = sorted(listed) + ([None] if has_null else [])
-        widest = {key: next(values) for key in ascii_widest}
+        values = iter(())
+        if parts:
+            query = f"select {', '.join(parts)} from {self.table}"
+            values = iter(self.con.execute(query).fetchall()[0])
+        widths = {key: next(values) for key in text_widths}
         spans = {key: (next(values), next(values)) for key in ranges}
         any_value = {key: next(values) for key in present}
-        return Measures(found, widest, spans, any_value)
-
-    def wide_texts(self, key: str, wider_than: int) -> Iterator[str]:
-        """The column's distinct non-ASCII texts that may be wider than wider_than (a text
-        shows at most twice its length), longest first; read a page at a time, since the
-        caller stops early."""
-        for offset in itertools.count(0, self.PAGE):
-            page = self.con.execute(
-                f"""select distinct "{key}" as text from {self.table}
-                    where strlen("{key}") <> length("{key}") and 2 * length("{key}") > ?
-                    order by length(text) desc, text limit {self.PAGE} offset {offset}""",
-                [wider_than],
+        found = {}
+        for key in distinct:
+            found[key] = self.con.execute(
+                f"""select "{key}", min(listing_row) from {self.table}
+                    group by "{key}" order by "{key}" nulls last"""
             ).fetchall()
-            yield from (text for (text,) in page)
-            if len(page) < self.PAGE:
-                return
+        return Measures(found, widths, spans, any_value)
 
     # --- the rows -----------------------------------------------------------------------
 
@@ -264,8 +315,7 @@ class ListingTable:
             """
 
     def rows(self, query: str) -> Rows:
-        """The rows `rows_query` made the query of. It only reads, on a cursor of its own: it
-        may run in another thread while the rest of the workbook is written."""
+        """The rows `rows_query` made the query of (it only reads, on a cursor of its own)."""
         cursor = self.con.cursor()
         try:
             xml, last_row, last_col = cursor.execute(query).fetchall()[0]
@@ -340,9 +390,10 @@ def _cell_sql(i: int, column: Cells, blanks: bool) -> str:
     return f"case when {v} is null then {blank} else {value} end"
 
 
-def write_workbook(path: Path, workbook: bytes, listings: dict[str, Rows]) -> None:
-    """Write the xlsx file XlsxWriter made (as bytes) to path, adding to each sheet of
-    `listings` (by member name, xl/worksheets/sheetN.xml) those rows after its own."""
+def write_workbook(path: Path, workbook: bytes, listings: dict[str, SheetListing]) -> None:
+    """Write the xlsx file XlsxWriter made (as bytes) to path, each sheet of `listings` (by
+    member name, xl/worksheets/sheetN.xml) holding its listing's rows in place of the
+    anchors XlsxWriter wrote there."""
     if not listings:
         path.write_bytes(workbook)
         return
@@ -352,29 +403,55 @@ def write_workbook(path: Path, workbook: bytes, listings: dict[str, Rows]) -> No
     ):
         for info in source.infolist():
             data = source.read(info)
-            rows = listings.get(info.filename)
-            if rows is None:
+            listing = listings.get(info.filename)
+            if listing is None:
                 target.writestr(info, data)
             else:
-                target.writestr(info, _with_rows(data, rows), compresslevel=LISTING_COMPRESSLEVEL)
+                sheet = _with_listing(data, listing)
+                target.writestr(info, sheet, compresslevel=LISTING_COMPRESSLEVEL)
 
 
-def _with_rows(sheet: bytes, rows: Rows) -> bytes:
-    """The sheet's XML with rows after its own (which all lie above them) and its dimension
-    grown to take them in."""
+# A row XlsxWriter writes of blank cells with a format: what the anchors' rows are.
+_ANCHOR_ROW = rb'<row r="[0-9]+"[^>]*>(?:<c r="[A-Z]+[0-9]+" s="[0-9]+"/>)+</row>'
+_ANCHOR_CELL = rb'<c r="([A-Z]+[0-9]+)" s="([0-9]+)"/>'
+
+
+def _with_listing(sheet: bytes, listing: SheetListing) -> bytes:
+    """The sheet's XML with the listing's rows in place of its anchors' (the sheet's last
+    rows), each column's style indices those XlsxWriter wrote for the anchors, and its
+    dimension taking in the listing's cells."""
     head, end, tail = sheet.partition(b"</sheetData>")
-    if not end:
-        raise ValueError("the sheet has no rows of its own to add the listing's after")
-    if rows.last_row is None:
-        return sheet
+    first = head.find(f'<row r="{listing.first_row + 1}"'.encode())
+    if not end or first < 0:
+        raise ValueError("the sheet has no anchor rows for the listing's formats")
+    head, anchored = head[:first], head[first:]
+    if not re.fullmatch(rb"(?:" + _ANCHOR_ROW + rb")+", anchored):
+        raise ValueError("the sheet has cells other than the anchors where the listing goes")
+    xf_at = {ref.decode(): int(xf) for ref, xf in re.findall(_ANCHOR_CELL, anchored)}
+    xf_of = {(col, id(fmt)): xf_at[xl_rowcol_to_cell(row, col)]
+             for row, col, fmt in listing.anchors()}  # fmt: skip
+    cells = []
+    for column in listing.columns:
+        if column.lookup is None:
+            xf, lookup = xf_of[(column.col, id(column.fmt))], None
+        else:
+            xf = None
+            lookup = [(value, shown, xf_of[(column.col, id(fmt))])
+                      for value, shown, fmt in column.lookup]  # fmt: skip
+        cells.append(Cells(column.col, column.kind, column.key, xf, lookup))
+    table = listing.table
+    rows = table.rows(table.rows_query(cells, listing.first_row, blanks=listing.blanks,
+                                       row_height=listing.row_height, above=listing.above))  # fmt: skip
+    last_row = listing.first_row - 1 if rows.last_row is None else rows.last_row
 
-    def grown(match: re.Match) -> bytes:
+    def dimension(match: re.Match) -> bytes:
+        # XlsxWriter's counts the anchors: its last row is theirs, the listing's is the one.
         first, _, last = match.group(1).decode().partition(":")
-        last_row, last_col = xl_cell_to_rowcol(last or first)
-        last_row, last_col = max(last_row, rows.last_row), max(last_col, rows.last_col)
+        _, last_col = xl_cell_to_rowcol(last or first)
+        last_col = max(last_col, -1 if rows.last_col is None else rows.last_col)
         return f'<dimension ref="{first}:{xl_rowcol_to_cell(last_row, last_col)}"/>'.encode()
 
-    head, found = re.subn(rb'<dimension ref="([A-Z0-9:]+)"/>', grown, head, count=1)
+    head, found = re.subn(rb'<dimension ref="([A-Z0-9:]+)"/>', dimension, head, count=1)
     if not found:
         raise ValueError("the sheet has no dimension element")
     return b"".join((head, rows.xml, end, tail))
