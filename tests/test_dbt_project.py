@@ -1,18 +1,48 @@
 """The dbt project's own files: a misspelt config key must fail here, not pass silently.
 
 dbt 1.11 checks YAML keys against its JSON schema only on some adapters (not DuckDB), so
-this test does it for every project and properties file.
+this test does it for every project and properties file, with the `jsonschema` package and
+the schema files dbt ships in its package (dbt/jsonschemas/: the project schema, newest
+version, and the resources schema `latest.json`), validated as dbt does (JSON Schema draft 7,
+a YAML date counting as a string).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
 import yaml
-from dbt.jsonschemas.jsonschemas import _validate_with_schema, project_schema, resources_schema
+from jsonschema import Draft7Validator
+from jsonschema.validators import extend
 
 from chainkpi.settings import PROJECT_ROOT
+
+SCHEMAS = files("dbt") / "jsonschemas"
+
+# YAML reads 2025-06-30 as a date; the schemas say string (dbt validates the same way).
+Validator = extend(
+    Draft7Validator,
+    type_checker=Draft7Validator.TYPE_CHECKER.redefine(
+        "string", lambda _checker, value: isinstance(value, str | dt.date)
+    ),
+)
+
+
+def _schema(kind: str) -> dict:
+    """dbt's schema for dbt_project.yml (`project`, its newest version) or properties files
+    (`resources`, `latest.json`)."""
+    folder = SCHEMAS / kind
+    names = [entry.name for entry in folder.iterdir() if entry.name.endswith(".json")]
+    if "latest.json" in names:
+        name = "latest.json"
+    else:
+        name = max(names, key=lambda n: tuple(int(part) for part in n[: -len(".json")].split(".")))
+    return json.loads((folder / name).read_text(encoding="utf-8"))
+
 
 PROPERTY_FILES = sorted(
     p
@@ -24,24 +54,24 @@ PROPERTY_FILES = sorted(
 def _errors(schema: dict, document: dict) -> list[str]:
     return [
         f"{'/'.join(map(str, e.path))}: {e.message}"
-        for e in _validate_with_schema(schema, document)
+        for e in Validator(schema).iter_errors(document)
     ]
 
 
 def test_dbt_project_yml_follows_the_schema():
     document = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text(encoding="utf-8"))
-    assert _errors(project_schema(), document) == []
+    assert _errors(_schema("project"), document) == []
 
 
 @pytest.mark.parametrize("path", PROPERTY_FILES, ids=lambda p: str(p.relative_to(PROJECT_ROOT)))
 def test_properties_file_follows_the_schema(path: Path):
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    assert _errors(resources_schema(), document) == []
+    assert _errors(_schema("resources"), document) == []
 
 
 def test_a_misspelt_key_is_caught():
     document = {"version": 2, "models": [{"name": "x", "config": {"materialzed": "table"}}]}
-    assert _errors(resources_schema(), document)
+    assert _errors(_schema("resources"), document)
 
 
 def test_every_model_and_column_is_described():
