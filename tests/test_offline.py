@@ -62,6 +62,18 @@ def test_the_whole_pipeline_runs_offline_without_any_connection_attempt(tmp_path
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "已发布" in done.stdout
+    # The demo's 报送情况 shows every colour (handing_in.md): a late and a missing ledger.
+    import duckdb
+
+    published = tmp_path / "home" / "warehouse" / "chainkpi.duckdb"
+    with duckdb.connect(str(published), read_only=True) as con:
+        statuses = {
+            s
+            for (s,) in con.sql(
+                "select distinct submission_status from fct_submission_status"
+            ).fetchall()
+        }
+    assert statuses == {"on_time", "late", "missing", "not_due"}
     attempts = (
         [json.loads(line) for line in audit_log.read_text().splitlines()]
         if audit_log.exists()

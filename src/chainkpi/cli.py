@@ -8,6 +8,7 @@ non-zero exit; anything else is a bug and traces back.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
@@ -274,8 +275,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"({months[0][0]} … {months[-1][0]}), as the offices hand them in month by month"
     )
     code = 0
+    late, withheld = _demo_submissions(months, {f.path: f.dataset for f in written})
     for month, paths in months:
-        code = max(code, _ingest_month(workspace, month, paths))
+        on_time = [path for path in paths if path != late and path not in withheld]
+        code = max(code, _ingest_month(workspace, month, on_time, _handed_in(month, 3)))
+        if late in paths:
+            code = max(code, _ingest_month(workspace, month, [late], _handed_in(month, 12)))
+    for path in withheld:
+        path.unlink()
+        print(f"  演示：{path.name} 未报送（报送情况：缺报或未到期）")
     if code != 0:
         return code
     code = cmd_build(argparse.Namespace(force=False, as_of=None, quiet=False, unit_tests=False))
@@ -293,13 +301,48 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return cmd_serve(argparse.Namespace(port=None, address=None))
 
 
-def _ingest_month(workspace: Workspace, month: str, paths: list[Path]) -> int:
+def _handed_in(month: str, day: int) -> dt.datetime:
+    """When the demo's office hands in a month's ledger: on `day` of the month after, 09:00
+    (not after now: this month's ledgers are handed in today)."""
+    year, number = (int(part) for part in month.split("-"))
+    after = dt.date(year + number // 12, number % 12 + 1, day)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return min(dt.datetime.combine(after, dt.time(9)), now)
+
+
+def _demo_submissions(
+    months: list[tuple[str, list[Path]]], datasets: dict[Path, str]
+) -> tuple[Path | None, list[Path]]:
+    """The demo's 报送情况 shows every colour (handing_in.md). Of the last month whose due day
+    (the 5th after it) has passed, one office's project ledger is handed in late (on the
+    12th) and another office's never; of the newest month, not yet due, one office has not
+    handed in its project ledger yet. Everything else comes on the 3rd of the month after."""
+    today = dt.date.today()
+
+    def projects(paths: list[Path]) -> list[Path]:
+        return [path for path in paths if datasets.get(path) == "projects"]
+
+    due = [paths for month, paths in months if _handed_in(month, 5).date() < today]
+    late, withheld = None, []
+    if due:
+        late, *others = projects(due[-1]) or [None]
+        withheld += others[:1]
+    if months and _handed_in(months[-1][0], 5).date() >= today:
+        withheld += projects(months[-1][1])[:1]
+    return late, withheld
+
+
+def _ingest_month(
+    workspace: Workspace, month: str, paths: list[Path], handed_in: dt.datetime | None = None
+) -> int:
     """One month's demo ledgers, one ingest run: a line for the month, and each file's own
     lines only where something was rejected (the planted bad rows)."""
     from chainkpi.ingest.pipeline import ingest
     from chainkpi.ingest.summary import file_lines, total_line
 
-    result = ingest(paths, workspace)
+    if not paths:
+        return 0
+    result = ingest(paths, workspace, ingested_at=handed_in)
     print(f"  {month}  {total_line(result)}", flush=True)
     for report in result.files:
         if report.status == "rejected" or report.rejected_rows:

@@ -504,16 +504,19 @@ def ingest(
     progress: Callable[[FileReport], None] | None = None,
     on_start: Callable[[int], None] | None = None,
     returns: Path | None = None,
+    ingested_at: dt.datetime | None = None,
 ) -> IngestResult:
     """Ingest the files (or the inbox); with `returns`, also write a 退回修改 workbook there
-    for every file with rejected rows or rejected whole (returns.py)."""
+    for every file with rejected rows or rejected whole (returns.py). `ingested_at`, when the
+    files were handed in (UTC), is now unless given: `kpi demo` replays the district's
+    history, each month's ledgers handed in early in the month after."""
     workspace = workspace or Workspace.from_env()
     files = collect_files(paths or [workspace.inbox])
     workspace.ensure()
     if on_start:
         on_start(len(files))
     run_id = uuid.uuid4().hex[:12]
-    ingested_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    ingested_at = ingested_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     key = privacy.load_secret()
     reports: list[FileReport] = []
     order = {str(path): position for position, path in enumerate(files)}
