@@ -91,3 +91,4 @@ try:
     page.run()
 except queries.WarehouseError as exc:
     st.error(t("corrupt_warehouse", lang, path=exc.path, detail=exc.detail))
+ui.settle_memory(page.url_path)

@@ -6,6 +6,7 @@ escaped plain text — never as HTML.
 from __future__ import annotations
 
 import decimal
+import gc
 from collections.abc import Callable, Sequence
 
 import pandas as pd
@@ -59,6 +60,24 @@ def enter_page(url_path: str) -> None:
     st.session_state[PAGE_KEY] = url_path
     # A scope note goes above the page's content: a picker may sit in a collapsed section.
     st.session_state[NOTE_SLOT_KEY] = st.empty()
+
+
+# Pages whose first run in this process has been followed by settle_memory().
+_SETTLED: set[str] = set()
+
+
+def settle_memory(url_path: str) -> None:
+    """After a page's first run in this process: collect garbage once, then gc.freeze() what
+    is left (the modules, Streamlit, pandas, Plotly and the caches: objects that live as long
+    as the process). Streamlit runs a full gc.collect() after every script run; without the
+    freeze each of those walks every object of the process, a third of the server's time
+    with 20 sessions (docs/serving.md). Frozen objects are still freed when their last
+    reference goes; only a cycle among them would stay."""
+    if url_path in _SETTLED:
+        return
+    _SETTLED.add(url_path)
+    gc.collect()
+    gc.freeze()
 
 
 def _page() -> str:
@@ -235,9 +254,8 @@ def chain_picker(
     default = own_chain() if own_chain() in codes else (codes[0] if codes else "ALL")
     asked = _from_query(key)
     refused = [asked] if asked is not None and asked not in codes else []
-    value = pick(
-        tr("chain"), codes, key, default, lambda c: chain_name(c, chains), container=container
-    )
+    labels = chain_labels(chains)
+    value = pick(tr("chain"), codes, key, default, lambda c: labels.get(c, c), container=container)
     _scope_note(refused, chain_name(value, chains), container=container)
     return value
 
@@ -261,14 +279,12 @@ def chains_picker(
         tr("chain"),
         codes,
         key,
-        lambda c: chain_name(c, chains),
+        chain_labels(chains).__getitem__,
         container=container,
         default=default,
         aliases=aliases,
     )
-    shown = (
-        "、".join(chain_name(c, chains) for c in values) if values else chain_name("ALL", chains)
-    )
+    shown = "、".join(chain_names(values or ["ALL"], chains))
     _scope_note(refused, shown, container=container)
     return values
 
@@ -353,18 +369,25 @@ def stage_days(rows: pd.DataFrame) -> list[str]:
     return out
 
 
+def chain_labels(chains: pd.DataFrame) -> dict[str, str]:
+    """Chain code → the chain's name in the current language, as a dict: pages label every
+    row of a frame by it (a lookup per row, not a scan of `chains` per row)."""
+    names = chains.name_en if lang() == "en" else chains.name_zh
+    return dict(zip(chains.chain_code, names, strict=True))
+
+
+def chain_names(codes, chains: pd.DataFrame) -> list[str]:
+    """chain_name of each code, with one lookup table for them all."""
+    labels = chain_labels(chains)
+    return [MISSING if charts.is_missing(c) else labels.get(c, str(c)) for c in codes]
+
+
 def chain_name(row_or_code, chains: pd.DataFrame | None = None) -> str:
     """The chain's name in the current language (全区 / District total for ALL); a row without
     a chain reads —."""
     if chains is not None:
-        if charts.is_missing(row_or_code):
-            return MISSING
-        match = chains[chains.chain_code == row_or_code]
-        if match.empty:
-            return str(row_or_code)
-        rec = match.iloc[0]
-    else:
-        rec = row_or_code
+        return chain_names([row_or_code], chains)[0]
+    rec = row_or_code
     return rec.name_en if lang() == "en" else rec.name_zh
 
 

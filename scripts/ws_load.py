@@ -62,6 +62,7 @@ class Session:
     password: str
     signin_s: float | None = None
     page_s: list[float] = field(default_factory=list)
+    page_of: list[str] = field(default_factory=list)  # which page each of page_s was
     errors: list[str] = field(default_factory=list)
 
 
@@ -207,6 +208,7 @@ async def _switch_pages(
         await client.rerun(page_hash=client.pages[target], page_name=target)
         run = await client.finish(timeout)
         session.page_s.append(time.perf_counter() - started)
+        session.page_of.append(target)
         session.errors.extend(f"{current} → {target}: {p}" for p in run.problems)
         current = target
 
@@ -273,6 +275,18 @@ async def _load(url: str, users: list[tuple[str, str]], args) -> dict:
         "switching_s": round(elapsed, 2),
         "page_max_s": round(max(pages), 3) if pages else None,
         "pages_per_session": [len(s.page_s) for s in sessions],
+        "page_p50_s_by_page": {
+            page: _percentile(
+                [
+                    t
+                    for s in sessions
+                    for t, p in zip(s.page_s, s.page_of, strict=True)
+                    if p == page
+                ],
+                0.5,
+            )
+            for page in PAGES
+        },
         "cpus": os.cpu_count(),
     }
 
@@ -281,6 +295,15 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _peak_rss_mb(pid: int) -> float | None:
+    """The server's peak resident memory (VmHWM), MiB."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return None
 
 
 def _make_users(folder: Path) -> tuple[Path, list[tuple[str, str]]]:
@@ -325,7 +348,7 @@ def _dashboard(home: Path, users_file: Path, log: Path, timeout: float = 90):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the dashboard did not start:\n{log.read_text()[-3000:]}")
             time.sleep(0.3)
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         try:
@@ -346,8 +369,9 @@ def run(args: argparse.Namespace) -> dict:
         raise SystemExit(f"ws_load: no published warehouse in {home}: run kpi build first")
     scratch = Path(tempfile.mkdtemp(prefix="chainkpi_wsload_"))
     users_file, users = _make_users(scratch)
-    with _dashboard(home, users_file, scratch / "dashboard.log") as url:
+    with _dashboard(home, users_file, scratch / "dashboard.log") as (url, proc):
         summary = asyncio.run(_load(url, users, args))
+        summary["server_peak_rss_mb"] = _peak_rss_mb(proc.pid)
     summary["server_tracebacks"] = (
         (scratch / "dashboard.log").read_text(errors="replace").count("Traceback")
     )

@@ -116,7 +116,7 @@ def render() -> None:
             container=mid,
         )
         by_chain = funnel[(funnel.channel_code == "ALL") & (funnel.chain_code != "ALL")].copy()
-        by_chain["label"] = [ui.chain_name(c, chains) for c in by_chain.chain_code]
+        by_chain["label"] = ui.chain_names(by_chain.chain_code, chains)
         ui.chart(
             charts.make_rate_bar(by_chain, title=tr("conv_by_chain"), lang=lang),
             "conv_chain",
@@ -143,7 +143,7 @@ def render() -> None:
                 _col("距上次跟进天数", "Days since follow-up"): stale.days_since_follow_up,
                 _col("上次跟进", "Last follow-up"): stale.last_follow_up_date.dt.date,
                 _col("意向投资（万元）", "Intended (CNY 10k)"): stale.expected_investment_wan,
-                _col("产业链", "Chain"): [ui.chain_name(c, chains) for c in stale.chain_code],
+                _col("产业链", "Chain"): ui.chain_names(stale.chain_code, chains),
                 _col("招商方式", "Channel"): [
                     code_label(c, z, lang)
                     for c, z in zip(stale.channel, stale.channel_label_zh, strict=True)

@@ -177,7 +177,7 @@ def render() -> None:
     # Chain × KPI status for the quarter: the chart on a wide screen, on a phone a list of
     # status chips per chain, off track and at risk first.
     heat = progress.copy()
-    heat["chain_label"] = [ui.chain_name(c, chains) for c in heat.chain_code]
+    heat["chain_label"] = ui.chain_names(heat.chain_code, chains)
     heat["kpi_label"] = [
         kpi_name(k, z, e, ui.lang())
         for k, z, e in zip(heat.kpi_code, heat.kpi_name_zh, heat.kpi_name_en, strict=True)

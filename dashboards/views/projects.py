@@ -30,7 +30,7 @@ def ledger_frame(rows: pd.DataFrame, chains: pd.DataFrame | None = None) -> pd.D
             _col("当前阶段天数", "Days in stage"): ui.stage_days(rows),
             _col("产业链", "Chain"): rows.chain_name_zh
             if lang == "zh" or chains is None
-            else [ui.chain_name(c, chains) for c in rows.chain_code],
+            else ui.chain_names(rows.chain_code, chains),
             _col("类型", "Type"): [
                 code_label(c, z, lang)
                 for c, z in zip(rows.project_type, rows.project_type_label_zh, strict=True)
