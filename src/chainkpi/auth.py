@@ -3,6 +3,7 @@
     [users.ne_head]
     display_name = "新能源链办"
     role = "chain:NE"            # district | analyst | chain:NE | chain:SEMI | chain:EQUIP | chain:MAT
+                                 # | office:NE …: a chain office that also hands in its ledgers
     password_hash = "$2b$12$…"   # made by `kpi user add`, never a clear password
 
 The file is `$CHAINKPI_HOME/users.toml` (or CHAINKPI_USERS_FILE). What a role may read is
@@ -22,7 +23,14 @@ from chainkpi.errors import UsageError
 from chainkpi.ingest.schema import CHAINS
 from chainkpi.settings import Workspace
 
-ROLES = ("district", "analyst", *(f"chain:{code}" for code in CHAINS))
+ROLES = (
+    "district",
+    "analyst",
+    *(f"chain:{code}" for code in CHAINS),
+    # A chain's office that hands in its own ledgers on the 数据报送 page (handing_in.md):
+    # reads as chain:CODE does, and may hand in only files whose rows are all of its chain.
+    *(f"office:{code}" for code in CHAINS),
+)
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -35,7 +43,7 @@ class Scope:
     @property
     def chain(self) -> str | None:
         """The one chain whose detail this user sees, or None for all chains."""
-        return self.role.split(":", 1)[1] if self.role.startswith("chain:") else None
+        return self.role.split(":", 1)[1] if self.role.startswith(("chain:", "office:")) else None
 
     @property
     def chains(self) -> tuple[str, ...]:
@@ -45,6 +53,12 @@ class Scope:
     @property
     def sees_rejected_rows(self) -> bool:
         return self.role == "analyst"
+
+    @property
+    def hands_in(self) -> bool:
+        """May hand in ledgers on the 数据报送 page: analysts, and a chain's office (its own
+        chain's ledgers only); not the district leader or a chain head."""
+        return self.role == "analyst" or self.role.startswith("office:")
 
 
 @dataclass(frozen=True)
@@ -130,7 +144,8 @@ def add_user(
     )
     lines = [
         "# chainkpi dashboard users — edit roles here; add users with `kpi user add`.",
-        "# Roles: district (all chains), analyst (all + rejected rows), chain:NE|SEMI|EQUIP|MAT.",
+        "# Roles: district (all chains), analyst (all + rejected rows, hands in ledgers),",
+        "# chain:NE|SEMI|EQUIP|MAT (one chain), office:NE|… (one chain, hands in its ledgers).",
         "",
     ]
     for user in users.values():
