@@ -39,9 +39,14 @@ test: setup
 	sh scripts/install_browser.sh
 	$(BIN)/python -m pytest -q
 
+## lint: ruff (check and format) on the Python, then sqlfluff on the dbt models and data tests
+## (.sqlfluff: the house style; the dbt templater renders each model against an in-memory
+## DuckDB, so it needs no warehouse). Macros are no dbt nodes: their SQL is parsed as the models
+## render it, their layout is not linted.
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint models tests/dbt
 
 format: setup
 	$(BIN)/ruff format .

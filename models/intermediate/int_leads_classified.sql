@@ -28,17 +28,13 @@ classified as (
         leads.status,
         leads.converted_date,
         leads.project_id,
-        case when projects.project_id is not null then true else false end as has_known_project,
+        projects.project_id is not null as has_known_project,
         leads.expected_investment_wan,
-        case
-            when leads.status in ('new', 'following', 'visited') then true else false
-        end as is_open,
-        case
-            when leads.status in ('visited', 'converted') or leads.converted_date is not null
-                then true
-            else false
-        end as has_been_visited,
-        case when leads.converted_date is not null then true else false end as is_converted,
+        coalesce(leads.status in ('new', 'following', 'visited'), false) as is_open,
+        coalesce(
+            leads.status in ('visited', 'converted') or leads.converted_date is not null, false
+        ) as has_been_visited,
+        leads.converted_date is not null as is_converted,
         {{ dbt.datediff('leads.first_contact_date', 'leads.converted_date', 'day') }}
             as days_to_conversion,
         leads._source_file,

@@ -118,11 +118,9 @@ first_seen as (
         first_seen_ranked.ledger_date as first_seen_date,
         first_seen_ranked.period as first_seen_period,
         first_seen_ranked.ledger_date_source,
-        case
-            when first_seen_ranked.ledger_date <= chain_first_ledgers.first_ledger_date
-                then true
-            else false
-        end as is_in_first_ledger
+        coalesce(
+            first_seen_ranked.ledger_date <= chain_first_ledgers.first_ledger_date, false
+        ) as is_in_first_ledger
     from first_seen_ranked
     left join chain_first_ledgers
         on first_seen_ranked.chain_code = chain_first_ledgers.chain_code
@@ -169,7 +167,7 @@ final as (
         cast(stage_dates.entered_date_source as {{ dbt.type_string() }}) as entered_date_source,
         cast(stage_dates.entered_period as {{ dbt.type_string() }}) as entered_period,
         stage_dates.is_lower_bound,
-        case when stage_dates.stage = projects.stage then true else false end as is_current_stage
+        coalesce(stage_dates.stage = projects.stage, false) as is_current_stage
     from stage_dates
     inner join projects
         on stage_dates.project_id = projects.project_id

@@ -24,7 +24,7 @@ final as (
         _load_id,
         _ingested_at
     from source
-    qualify {{ is_newest_version('source.gap_id') }}
+    qualify {{ is_newest_version('gap_id') }}
 
 )
 

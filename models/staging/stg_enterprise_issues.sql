@@ -1,5 +1,5 @@
--- Current state of the enterprise_issues ledger (party_service_funds.md): per issue_id, the row of the
--- latest load.
+-- Current state of the enterprise_issues ledger (party_service_funds.md): per issue_id, the
+-- row of the latest load.
 
 with
 
@@ -26,7 +26,7 @@ final as (
         _load_id,
         _ingested_at
     from source
-    qualify {{ is_newest_version('source.issue_id') }}
+    qualify {{ is_newest_version('issue_id') }}
 
 )
 

@@ -41,10 +41,10 @@ period_ends as (
 
     select
         period_starts.*,
-        cast(
-            {{ dbt.dateadd('day', -1, dbt.dateadd('month', 'period_starts.period_months', 'period_starts.period_start_date')) }}
-            as date
-        ) as period_end_date
+        {%- set next_period_start = dbt.dateadd(
+            'month', 'period_starts.period_months', 'period_starts.period_start_date'
+        ) %}
+        cast({{ dbt.dateadd('day', -1, next_period_start) }} as date) as period_end_date
     from period_starts
 
 ),

@@ -22,7 +22,7 @@ final as (
         _load_id,
         _ingested_at
     from source
-    qualify {{ is_newest_version('source.leader_project_id') }}
+    qualify {{ is_newest_version('leader_project_id') }}
 
 )
 

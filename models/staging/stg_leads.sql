@@ -26,7 +26,7 @@ final as (
         _load_id,
         _ingested_at
     from source
-    qualify {{ is_newest_version('source.lead_id') }}
+    qualify {{ is_newest_version('lead_id') }}
 
 )
 

@@ -1,5 +1,5 @@
--- Current state of the mentoring_pairs ledger (party_service_funds.md): per pair_id, the row of the
--- latest load.
+-- Current state of the mentoring_pairs ledger (party_service_funds.md): per pair_id, the row
+-- of the latest load.
 
 with
 
@@ -25,7 +25,7 @@ final as (
         _load_id,
         _ingested_at
     from source
-    qualify {{ is_newest_version('source.pair_id') }}
+    qualify {{ is_newest_version('pair_id') }}
 
 )
 

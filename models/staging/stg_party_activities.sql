@@ -1,5 +1,5 @@
--- Current state of the party_activities ledger (party_service_funds.md): per activity_id, the row of the
--- latest load.
+-- Current state of the party_activities ledger (party_service_funds.md): per activity_id,
+-- the row of the latest load.
 
 with
 
@@ -24,7 +24,7 @@ final as (
         _load_id,
         _ingested_at
     from source
-    qualify {{ is_newest_version('source.activity_id') }}
+    qualify {{ is_newest_version('activity_id') }}
 
 )
 

@@ -33,7 +33,7 @@ final as (
         _load_id,
         _ingested_at
     from source
-    qualify {{ is_newest_version('source.project_id') }}
+    qualify {{ is_newest_version('project_id') }}
 
 )
 

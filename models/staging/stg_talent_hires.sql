@@ -33,7 +33,7 @@ final as (
         _load_id,
         _ingested_at
     from source
-    qualify {{ is_newest_version('source.hire_id') }}
+    qualify {{ is_newest_version('hire_id') }}
 
 )
 

@@ -15,10 +15,18 @@ chain_sums as (
         progress.year,
         progress.quarter,
         progress.kpi_code,
-        sum(case when progress.chain_code = 'ALL' then progress.ytd_actual else 0 end) as all_ytd,
-        sum(case when progress.chain_code <> 'ALL' then progress.ytd_actual else 0 end) as chains_ytd,
-        sum(case when progress.chain_code = 'ALL' then progress.quarter_actual else 0 end) as all_quarter,
-        sum(case when progress.chain_code <> 'ALL' then progress.quarter_actual else 0 end) as chains_quarter
+        sum(
+            case when progress.chain_code = 'ALL' then progress.ytd_actual else 0 end
+        ) as all_ytd,
+        sum(
+            case when progress.chain_code <> 'ALL' then progress.ytd_actual else 0 end
+        ) as chains_ytd,
+        sum(
+            case when progress.chain_code = 'ALL' then progress.quarter_actual else 0 end
+        ) as all_quarter,
+        sum(
+            case when progress.chain_code <> 'ALL' then progress.quarter_actual else 0 end
+        ) as chains_quarter
     from progress
     group by
         progress.year,
@@ -31,7 +39,7 @@ final as (
 
     select *
     from chain_sums
-    where chain_sums.all_ytd < chain_sums.chains_ytd or chain_sums.all_quarter < chain_sums.chains_quarter
+    where all_ytd < chains_ytd or all_quarter < chains_quarter
 
 )
 

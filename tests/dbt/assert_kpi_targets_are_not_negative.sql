@@ -10,7 +10,11 @@ targets as (
 
 final as (
 
-    select *
+    select
+        targets.year,
+        targets.chain_code,
+        targets.kpi_code,
+        targets.annual_target
     from targets
     where targets.annual_target < 0
 

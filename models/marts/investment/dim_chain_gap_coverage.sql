@@ -98,7 +98,7 @@ final as (
         gaps.identified_date,
         gaps.status,
         gaps.closed_date,
-        case when gaps.status = 'closed' then false else true end as is_open,
+        coalesce(gaps.status <> 'closed', true) as is_open,
         cast(coalesce(project_summary.project_count, 0) as integer) as project_count,
         project_summary.project_ids,
         cast(
@@ -106,17 +106,16 @@ final as (
         ) as planned_investment_wan,
         cast(coalesce(lead_summary.lead_count, 0) as integer) as lead_count,
         lead_summary.lead_ids,
-        case
-            when
-                gaps.status <> 'closed'
-                and project_summary.gap_id is null
-                and lead_summary.gap_id is null
-                then true
-            else false
-        end as is_uncovered,
+        coalesce(
+            gaps.status <> 'closed'
+            and project_summary.gap_id is null
+            and lead_summary.gap_id is null,
+            false
+        ) as is_uncovered,
         {{ as_of_date() }} as as_of_date,
+        {%- set closed_or_as_of = 'coalesce(gaps.closed_date, ' ~ as_of_date() ~ ')' %}
         cast(
-            {{ dbt.datediff('gaps.identified_date', 'coalesce(gaps.closed_date, ' ~ as_of_date() ~ ')', 'day') }}
+            {{ dbt.datediff('gaps.identified_date', closed_or_as_of, 'day') }}
             as integer
         ) as days_open,
         gaps._source_file,

@@ -105,7 +105,7 @@ joined as (
         project_types.label_zh as project_type_label_zh,
         projects.segment,
         projects.gap_id,
-        case when gaps.gap_id is not null then true else false end as has_known_gap,
+        gaps.gap_id is not null as has_known_gap,
         gaps.link_name as gap_link_name,
         coalesce(projects.lead_id, converting_leads.lead_id) as lead_id,
         projects.investor,
@@ -121,10 +121,9 @@ joined as (
         projects.stage,
         stages.label_zh as stage_label_zh,
         stages.sort_order as stage_sort_order,
-        case
-            when projects.stage in ('reserve', 'negotiating', 'signed', 'started') then true
-            else false
-        end as is_active,
+        coalesce(
+            projects.stage in ('reserve', 'negotiating', 'signed', 'started'), false
+        ) as is_active,
         stage_dates.stage_entered_date,
         stage_dates.stage_entered_date_source,
         stage_dates.stage_entered_period,

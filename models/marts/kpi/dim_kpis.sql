@@ -34,10 +34,8 @@ final as (
         definitions.description_zh,
         definitions.source_sentence,
         definitions.sort_order,
-        case when definitions.unit = '万元' then false else true end as is_count,
-        case
-            when official_targets.kpi_code is not null then true else false
-        end as has_official_target
+        coalesce(definitions.unit <> '万元', true) as is_count,
+        official_targets.kpi_code is not null as has_official_target
     from definitions
     left join official_targets
         on definitions.kpi_code = official_targets.kpi_code

@@ -1,9 +1,10 @@
 -- Who is late (handing_in.md, 报送情况): one row per chain × dataset × period of the reporting
 -- schedule, from the first period any loaded ledger names (and not before the schedule's
--- tracked_from) up to the period holding the as-of date. A chain has handed in a dataset for a period when a loaded file of that dataset,
--- whose own period overlaps it, holds at least one row of the chain (a monthly file reports
--- its quarter; a quarterly file each of its months); it was handed in when the first such
--- file was ingested. Due on `due_day` of the month after the period:
+-- tracked_from) up to the period holding the as-of date. A chain has handed in a dataset
+-- for a period when a loaded file of that dataset, whose own period overlaps it, holds at
+-- least one row of the chain (a monthly file reports its quarter; a quarterly file each of
+-- its months); it was handed in when the first such file was ingested. Due on `due_day` of
+-- the month after the period:
 --   on_time  handed in on or before the due date
 --   late     handed in after it
 --   missing  not handed in, and the due date has passed (the as-of date is after it)
@@ -126,10 +127,10 @@ labelled as (
     select
         period_dates.frequency,
         period_dates.period_start_date,
-        cast(
-            {{ dbt.dateadd('day', -1, dbt.dateadd('month', 'period_dates.period_months', 'period_dates.period_start_date')) }}
-            as date
-        ) as period_end_date,
+        {%- set next_period_start = dbt.dateadd(
+            'month', 'period_dates.period_months', 'period_dates.period_start_date'
+        ) %}
+        cast({{ dbt.dateadd('day', -1, next_period_start) }} as date) as period_end_date,
         case
             when period_dates.frequency = 'monthly'
                 then strftime(period_dates.period_start_date, '%Y-%m')
@@ -161,7 +162,7 @@ expected as (
     inner join labelled
         on
             schedule.frequency = labelled.frequency
-            and labelled.period_start_date >= schedule.tracked_from
+            and schedule.tracked_from <= labelled.period_start_date
 
 ),
 
@@ -177,8 +178,8 @@ handed_in as (
     inner join loaded_files
         on
             expected.dataset = loaded_files.dataset
-            and loaded_files.period_start_date <= expected.period_end_date
-            and loaded_files.period_end_date >= expected.period_start_date
+            and expected.period_end_date >= loaded_files.period_start_date
+            and expected.period_start_date <= loaded_files.period_end_date
     inner join file_chains
         on
             loaded_files.load_id = file_chains.load_id
@@ -231,7 +232,9 @@ final as (
         cast(
             case
                 when classified.submission_status = 'late'
-                    then {{ dbt.datediff('classified.due_date', 'cast(classified.handed_in_at as date)', 'day') }}
+                    then {{ dbt.datediff(
+                        'classified.due_date', 'cast(classified.handed_in_at as date)', 'day'
+                    ) }}
             end as integer
         ) as days_late,
         classified.as_of_date,

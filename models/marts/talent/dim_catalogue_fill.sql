@@ -63,10 +63,9 @@ final as (
             )
             as decimal(18, 4)
         ) as fill_rate,
-        case
-            when coalesce(hires_per_position.hire_count, 0) >= catalogue.headcount then true
-            else false
-        end as is_filled,
+        coalesce(
+            coalesce(hires_per_position.hire_count, 0) >= catalogue.headcount, false
+        ) as is_filled,
         hires_per_position.first_hire_date,
         hires_per_position.last_hire_date,
         catalogue._source_file,
