@@ -12,10 +12,13 @@ Design:
   or cached, so a reader never holds the file that a build replaces, and never blocks it.
 - Marts only (schema `main`, the code-list seeds, and `meta.*` written by `kpi build`); no dbt,
   no Great Expectations.
-- Access by role is enforced here, where the data is read: a chain-level query is wrapped in a
-  filter on the signed-in user's chains (a chain office sees its own chain and the district
-  aggregate `ALL`, nothing of its neighbours), rejected rows go to analysts only, and the
-  role is part of every cache key, so one user never receives another's cached rows.
+- Access by role is enforced here, where the data is read, and is on by default: for a chain
+  office every query is wrapped in a filter on its chains (its own chain and the district
+  aggregate `ALL`, nothing of its neighbours), so its rows must carry a `chain_code`. A query
+  that reads district-wide data (the quarters, the code lists, the file log) says so with
+  `district_wide=True`; one that neither has a `chain_code` nor says so is refused
+  (NotAllowed), never shown whole. Rejected rows go to analysts only, and the role is part of
+  every cache key, so one user never receives another's cached rows.
 """
 
 from __future__ import annotations
@@ -52,6 +55,10 @@ class WarehouseInfo:
     fingerprint: str
 
 
+class NotAllowed(Exception):
+    """The signed-in user's role may not read this."""
+
+
 def published_path() -> Path:
     return Workspace.from_env().published_db
 
@@ -74,8 +81,9 @@ def _connect(path: str) -> duckdb.DuckDBPyConnection:
         raise WarehouseError("corrupt", Path(path), str(exc).splitlines()[0]) from None
 
 
-class NotAllowed(Exception):
-    """The signed-in user's role may not read this."""
+_SCOPED = (
+    "select * from (\n{sql}\n) as scoped\nwhere list_contains(?::varchar[], scoped.chain_code)"
+)
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=512, show_spinner=False)
@@ -84,28 +92,31 @@ def _fetch(path: str, version: str, sql: str, params: tuple, role: str) -> pd.Da
     con = _connect(path)
     try:
         return con.execute(sql, list(params)).df()
+    except duckdb.BinderException as exc:
+        if sql.endswith("scoped.chain_code)") and "chain_code" in str(exc):
+            raise NotAllowed("a query without chain_code, not declared district-wide") from None
+        raise WarehouseError("corrupt", Path(path), str(exc).splitlines()[0]) from None
     except duckdb.Error as exc:
         raise WarehouseError("corrupt", Path(path), str(exc).splitlines()[0]) from None
     finally:
         con.close()
 
 
-def fetch(sql: str, params: tuple = (), *, by_chain: bool = False) -> pd.DataFrame:
+def fetch(sql: str, params: tuple = (), *, district_wide: bool = False) -> pd.DataFrame:
     """Run one of this module's SQL constants with `params` against the published warehouse.
 
-    `by_chain`: the rows carry a `chain_code`; for a chain office keep only its own chain and
-    the district aggregate (district and analyst roles read every row, unassigned ones too).
+    Scoped by default: for a chain office only the rows of its own chain and of the district
+    aggregate (`chain_code`), and NotAllowed for a query whose rows have no `chain_code`.
+    District and analyst roles read every row, unassigned ones too. `district_wide=True`
+    declares that the query reads data every role may see whole (no `chain_code` filter).
     """
     scope = current_scope()
     path = published_path()
     version = warehouse_version(path)
     if version is None:
         raise WarehouseError("missing", path)
-    if by_chain and scope.chain:
-        sql = (
-            f"select * from (\n{sql}\n) as scoped\n"
-            "where list_contains(?::varchar[], scoped.chain_code)"
-        )
+    if scope.chain and not district_wide:
+        sql = _SCOPED.format(sql=sql)
         params = (*params, list(scope.chains))
     return _fetch(str(path), version, sql, tuple(params), scope.role)
 
@@ -176,26 +187,26 @@ _CHAINS = "select chain_code, name_zh, name_en, sort_order from main.dim_chains 
 
 
 def kpi_periods() -> pd.DataFrame:
-    return fetch(_KPI_PERIODS)
+    return fetch(_KPI_PERIODS, district_wide=True)
 
 
 def kpi_progress(year: int, quarter: int) -> pd.DataFrame:
     """Every chain × KPI for one quarter, with the KPI's area and the chain's names."""
-    return fetch(_KPI_PROGRESS, (int(year), int(quarter)), by_chain=True)
+    return fetch(_KPI_PROGRESS, (int(year), int(quarter)))
 
 
 def kpi_progress_year(year: int, chain_code: str) -> pd.DataFrame:
     """One chain's KPIs quarter by quarter in one year."""
-    return fetch(_KPI_PROGRESS_YEAR, (int(year), str(chain_code)), by_chain=True)
+    return fetch(_KPI_PROGRESS_YEAR, (int(year), str(chain_code)))
 
 
 def kpi_monthly(year: int, chain_code: str, kpi_code: str) -> pd.DataFrame:
-    return fetch(_KPI_MONTHLY, (int(year), str(chain_code), str(kpi_code)), by_chain=True)
+    return fetch(_KPI_MONTHLY, (int(year), str(chain_code), str(kpi_code)))
 
 
 def chains() -> pd.DataFrame:
     """ALL first, then the four chains."""
-    return fetch(_CHAINS, by_chain=True)
+    return fetch(_CHAINS)
 
 
 # --- Investment marts -----------------------------------------------------------------------
@@ -271,29 +282,29 @@ order by days_since_follow_up desc, lead_id
 
 def projects(chain_code: str | None = None) -> pd.DataFrame:
     if chain_code is None:
-        return fetch(_PROJECTS, by_chain=True)
-    return fetch(_PROJECTS_OF_CHAIN, (str(chain_code),), by_chain=True)
+        return fetch(_PROJECTS)
+    return fetch(_PROJECTS_OF_CHAIN, (str(chain_code),))
 
 
 def gaps(chain_code: str) -> pd.DataFrame:
-    return fetch(_GAPS_OF_CHAIN, (str(chain_code),), by_chain=True)
+    return fetch(_GAPS_OF_CHAIN, (str(chain_code),))
 
 
 def code_list(name: str) -> pd.DataFrame:
     """A code-list seed (code, label_zh, sort_order) by its table name."""
-    return fetch(_CODE_LIST[name])
+    return fetch(_CODE_LIST[name], district_wide=True)
 
 
 def lead_years() -> list[int]:
-    return [int(y) for y in fetch(_LEAD_YEARS)["year"]]
+    return [int(y) for y in fetch(_LEAD_YEARS, district_wide=True)["year"]]
 
 
 def lead_funnel(year: int) -> pd.DataFrame:
-    return fetch(_LEAD_FUNNEL, (int(year),), by_chain=True)
+    return fetch(_LEAD_FUNNEL, (int(year),))
 
 
 def stale_leads() -> pd.DataFrame:
-    return fetch(_STALE_LEADS, by_chain=True)
+    return fetch(_STALE_LEADS)
 
 
 _CONVERTED_LEADS = """
@@ -307,7 +318,7 @@ order by converted_date, lead_id
 def converted_leads() -> pd.DataFrame:
     """Every converted lead with its first-contact and conversion dates: the leads page says how
     many of a year's conversions were first contacted that year."""
-    return fetch(_CONVERTED_LEADS, by_chain=True)
+    return fetch(_CONVERTED_LEADS)
 
 
 # --- Talent marts ---------------------------------------------------------------------------
@@ -344,15 +355,15 @@ order by chain_order, f.position_id
 
 
 def hire_years() -> list[int]:
-    return [int(y) for y in fetch(_HIRE_YEARS)["year"]]
+    return [int(y) for y in fetch(_HIRE_YEARS, district_wide=True)["year"]]
 
 
 def hires(year: int) -> pd.DataFrame:
-    return fetch(_HIRES, (int(year),), by_chain=True)
+    return fetch(_HIRES, (int(year),))
 
 
 def catalogue_fill() -> pd.DataFrame:
-    return fetch(_CATALOGUE, by_chain=True)
+    return fetch(_CATALOGUE)
 
 
 # --- Data quality ---------------------------------------------------------------------------
@@ -418,27 +429,27 @@ order by dataset
 
 
 def ingest_files() -> pd.DataFrame:
-    return fetch(_FILES)
+    return fetch(_FILES, district_wide=True)
 
 
 def ingest_rejections() -> pd.DataFrame:
     if not current_scope().sees_rejected_rows:
         raise NotAllowed
-    return fetch(_REJECTIONS)
+    return fetch(_REJECTIONS, district_wide=True)
 
 
 def ingest_warnings() -> pd.DataFrame:
     if not current_scope().sees_rejected_rows:
         raise NotAllowed
-    return fetch(_WARNINGS)
+    return fetch(_WARNINGS, district_wide=True)
 
 
 def dbt_results() -> pd.DataFrame:
-    return fetch(_DBT_RESULTS)
+    return fetch(_DBT_RESULTS, district_wide=True)
 
 
 def freshness() -> pd.DataFrame:
-    return fetch(_FRESHNESS)
+    return fetch(_FRESHNESS, district_wide=True)
 
 
 # --- Export ---------------------------------------------------------------------------------
