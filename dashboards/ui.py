@@ -439,6 +439,20 @@ def unit(name: object, n: object = None, kpi_code: str | None = None) -> str:
     return unit_label(name, lang(), n, kpi_code)
 
 
+@st.cache_resource(ttl="1h", max_entries=1024, show_spinner=False)
+def _figure(make_name: str, _make: Callable, data: pd.DataFrame, kwargs: tuple):
+    return _make(data, **dict(kwargs))
+
+
+def figure(make: Callable, data: pd.DataFrame, **kwargs):
+    """`make(data, **kwargs)` — one of charts.make_*, pure functions of their arguments — drawn
+    once for the same data and arguments, then the same figure for every session and rerun
+    that shows it (st.cache_resource: kept, not copied; nothing changes a figure once drawn,
+    st.plotly_chart only reads it). The data is hashed by value, so a new warehouse version,
+    another role's rows or another filter draw anew."""
+    return _figure(make.__name__, make, data, tuple(sorted(kwargs.items())))
+
+
 def chart(fig, key: str, *, container=st) -> None:
     """A Plotly chart as every page shows it: full width, no mode bar (charts.PLOTLY_CONFIG)."""
     container.plotly_chart(fig, width="stretch", key=key, config=charts.PLOTLY_CONFIG)

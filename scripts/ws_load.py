@@ -63,6 +63,7 @@ class Session:
     signin_s: float | None = None
     page_s: list[float] = field(default_factory=list)
     page_of: list[str] = field(default_factory=list)  # which page each of page_s was
+    page_bytes: list[int] = field(default_factory=list)  # what the browser received for it
     errors: list[str] = field(default_factory=list)
 
 
@@ -209,6 +210,7 @@ async def _switch_pages(
         run = await client.finish(timeout)
         session.page_s.append(time.perf_counter() - started)
         session.page_of.append(target)
+        session.page_bytes.append(run.bytes)
         session.errors.extend(f"{current} → {target}: {p}" for p in run.problems)
         current = target
 
@@ -281,6 +283,18 @@ async def _load(url: str, users: list[tuple[str, str]], args) -> dict:
                     t
                     for s in sessions
                     for t, p in zip(s.page_s, s.page_of, strict=True)
+                    if p == page
+                ],
+                0.5,
+            )
+            for page in PAGES
+        },
+        "page_kb_by_page": {
+            page: _percentile(
+                [
+                    b / 1024
+                    for s in sessions
+                    for b, p in zip(s.page_bytes, s.page_of, strict=True)
                     if p == page
                 ],
                 0.5,

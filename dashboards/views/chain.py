@@ -41,7 +41,8 @@ def _kpi_section(chain_code: str, chain_label: str, year: int, *, summary: bool 
     heat = heat.sort_values(
         ["has_target", "kpi_sort_order", "quarter"], ascending=[False, True, True]
     )
-    fig = charts.make_status_heatmap(
+    fig = ui.figure(
+        charts.make_status_heatmap,
         heat,
         row="kpi_label",
         col="quarter_label",
@@ -92,8 +93,11 @@ def _gap_section(chain_code: str, chain_label: str) -> None:
         st.warning(tr("gaps_uncovered", n=uncovered), icon=":material/warning:")
     else:
         st.success(tr("gaps_all_covered"), icon=":material/check_circle:")
-    fig = charts.make_gap_matrix(
-        gaps, title=tr("gap_matrix_title", chain=chain_label), lang=ui.lang()
+    fig = ui.figure(
+        charts.make_gap_matrix,
+        gaps,
+        title=tr("gap_matrix_title", chain=chain_label),
+        lang=ui.lang(),
     )
     ui.chart(fig, "gap_matrix")
     only = ui.pick_flag(tr("only_uncovered"), "uncovered")
@@ -150,8 +154,8 @@ def _pipeline_section(chain_code: str, chain_label: str) -> None:
         ui.empty(tr("no_projects"))
         return
     stages = stage_counts(projects, queries.code_list("project_stages"))
-    fig = charts.make_stage_bar(
-        stages, title=tr("pipeline_title", chain=chain_label), lang=ui.lang()
+    fig = ui.figure(
+        charts.make_stage_bar, stages, title=tr("pipeline_title", chain=chain_label), lang=ui.lang()
     )
     ui.chart(fig, "stage_bar")
     st.caption(tr("stage_note"))

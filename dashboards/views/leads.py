@@ -99,7 +99,9 @@ def render() -> None:
         )
         left, mid, right = st.columns(3)
         ui.chart(
-            charts.make_funnel(steps, title=tr("lead_funnel_title"), lang=lang, unit="条"),
+            ui.figure(
+                charts.make_funnel, steps, title=tr("lead_funnel_title"), lang=lang, unit="条"
+            ),
             "lead_funnel",
             container=left,
         )
@@ -111,14 +113,14 @@ def render() -> None:
             for c, z in zip(by_channel.channel_code, by_channel.channel_label_zh, strict=True)
         ]
         ui.chart(
-            charts.make_rate_bar(by_channel, title=tr("conv_by_channel"), lang=lang),
+            ui.figure(charts.make_rate_bar, by_channel, title=tr("conv_by_channel"), lang=lang),
             "conv_channel",
             container=mid,
         )
         by_chain = funnel[(funnel.channel_code == "ALL") & (funnel.chain_code != "ALL")].copy()
         by_chain["label"] = ui.chain_names(by_chain.chain_code, chains)
         ui.chart(
-            charts.make_rate_bar(by_chain, title=tr("conv_by_chain"), lang=lang),
+            ui.figure(charts.make_rate_bar, by_chain, title=tr("conv_by_chain"), lang=lang),
             "conv_chain",
             container=right,
         )

@@ -112,7 +112,8 @@ def _headline(rec, year: int, quarter: int, chain_code: str, container) -> None:
             )
         )
         monthly = queries.kpi_monthly(year, chain_code, rec.kpi_code)
-        fig = charts.make_pace_chart(
+        fig = ui.figure(
+            charts.make_pace_chart,
             monthly,
             annual_target=None if rec.status == "no_target" else target,
             through_month=quarter * 3,
@@ -183,7 +184,8 @@ def render() -> None:
         for k, z, e in zip(heat.kpi_code, heat.kpi_name_zh, heat.kpi_name_en, strict=True)
     ]
     heat = heat.sort_values(["kpi_sort_order", "chain_sort_order"])
-    fig = charts.make_status_heatmap(
+    fig = ui.figure(
+        charts.make_status_heatmap,
         heat,
         row="kpi_label",
         col="chain_label",

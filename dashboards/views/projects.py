@@ -135,7 +135,9 @@ def render() -> None:
     # Two counts of one stage side by side: each says which it is (dashboard.md).
     left, right = st.columns([1, 1])
     ui.chart(
-        charts.make_funnel(funnel, title=tr("funnel_title"), lang=lang), "funnel", container=left
+        ui.figure(charts.make_funnel, funnel, title=tr("funnel_title"), lang=lang),
+        "funnel",
+        container=left,
     )
     left.caption(tr("funnel_note"))
     by_stage = rows.groupby("stage").agg(
@@ -145,7 +147,7 @@ def render() -> None:
     bar["count"] = bar["count"].fillna(0).astype(int)
     bar["label"] = [code_label(c, z, lang) for c, z in zip(bar.code, bar.label_zh, strict=True)]
     ui.chart(
-        charts.make_stage_bar(bar, title=tr("pipeline_title", chain=""), lang=lang),
+        ui.figure(charts.make_stage_bar, bar, title=tr("pipeline_title", chain=""), lang=lang),
         "stage_bar",
         container=right,
     )

@@ -100,8 +100,11 @@ def render() -> None:
             column.metric(tr(label), charts.format_value(total, "人", True, lang))
         series = hires_by(hires, dimension, lang, chain_code)
         ui.chart(
-            charts.make_hires_over_time(
-                series, title=tr("hires_title", dim=tr(f"dim_{dimension}").lower()), lang=lang
+            ui.figure(
+                charts.make_hires_over_time,
+                series,
+                title=tr("hires_title", dim=tr(f"dim_{dimension}").lower()),
+                lang=lang,
             ),
             "hires",
         )
@@ -121,7 +124,9 @@ def render() -> None:
     per_chain["label"] = per_chain.chain_name_zh if lang == "zh" else per_chain.chain_name_en
     # The section's heading names it once; the chart's own title says what is drawn.
     ui.chart(
-        charts.make_catalogue_fill(per_chain, title=tr("catalogue_fill_chart"), lang=lang),
+        ui.figure(
+            charts.make_catalogue_fill, per_chain, title=tr("catalogue_fill_chart"), lang=lang
+        ),
         "catalogue_fill",
     )
     st.subheader(tr("open_positions"))
