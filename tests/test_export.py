@@ -771,3 +771,34 @@ def test_a_text_like_xlsxwriters_rich_string_xml_stays_text_in_a_listing(
     for sheet, header in (("项目清单", "项目名称"), ("产业链缺口", "缺失环节")):
         values = column_values(wb[sheet], header)
         assert rich in values and "<r>x</r>" in values, sheet
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["a" * 14, "中文中文中文中文"],  # 16 wide, shorter than the ASCII text
+        ["ⅡⅡⅡⅡⅡⅡⅡⅡⅡⅡ", "——————————", "中文中文", "ＦＵＬＬ"],  # narrow three-byte characters
+        ["a" * 19, "\u0378" * 12],  # two-byte, unassigned, "wide" to Python: one column each
+        ["😀" * 5, "emoji 👩‍👩‍👧", "a😀b", "\u3000全角空格\u3000", None, ""],  # four bytes; none
+        [f"新能源汽车电池配套项目{i}" for i in range(2000)] + ["x" * 25],  # many, all distinct
+    ],
+    ids=["cjk-under-ascii", "narrow-three-byte", "two-byte", "emoji-and-empty", "many"],
+)
+def test_a_long_listings_text_column_is_as_wide_as_its_widest_text(texts):
+    """The vectorised path measures a column in SQL (its longest length and a bound per text)
+    and only the texts that may be widest in Python: the same width display_width gives the
+    widest of them all."""
+    from chainkpi.export.xlsx_export import display_width
+    from chainkpi.export.xlsx_listing import ListingTable
+
+    con = duckdb.connect()
+    try:
+        con.execute(
+            "create table listing as select unnest(?::varchar[]) as name, "
+            "row_number() over () as listing_row",
+            [texts],
+        )
+        measured = ListingTable(con, "listing").measure(text_widths=["name"], width=display_width)
+    finally:
+        con.close()
+    assert measured.text_widths["name"] == max(display_width(t) for t in texts if t)

@@ -51,10 +51,14 @@ VECTORISE_FROM = 400
 
 
 def display_width(value: str) -> int:
-    """Columns a text takes in Excel: CJK (wide and full-width) characters count as two."""
+    """Columns a text takes in Excel: CJK (wide and full-width) characters count as two.
+    (The first wide character is U+1100; Python's table calls a few unassigned code points
+    below U+0800 wide too, which no text shows: they count one, so that a wide character
+    always takes three or four bytes in UTF-8, which xlsx_listing's bound counts on.)"""
     if value.isascii():
         return len(value)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in value)
+    eaw = unicodedata.east_asian_width
+    return sum(2 if ch >= "\u0800" and eaw(ch) in "WF" else 1 for ch in value)
 
 
 def _number_width(kind: str, low: object, high: object) -> int:
@@ -234,6 +238,8 @@ class _Sheet:
             text_widths=[c.key for c in columns if c.kind == "text" and c.key not in by_value],
             ranges=[c.key for c in columns if c.kind in NUMBER_KINDS],
             present=[c.key for c in columns if c.kind == "date"],
+            width=display_width,
+            enough=MAX_WIDTH,
         )
         cells = [self._vector_column(col, column, measures) for col, column in enumerate(columns)]
         above = (0, len(columns) - 1)  # the header spans every column of the listing

@@ -23,9 +23,10 @@ cut at 32,767 UTF-16 units), but for two things:
   escaped like any other; the cell-by-cell path writes it as a rich string of plain runs
   (xlsx_export.write_text), since XlsxWriter would write it unescaped. Same text either way.
 
-Column widths are measured here too, in the same scan: a text's display width (CJK wide and
-full-width characters count two, as xlsx_export.display_width) is a SQL expression over the
-column, linear in the rows.
+Column widths are measured here too, linear in the rows: a text column's widest display width
+(xlsx_export.display_width) is read off its longest length and, where texts may be wider
+than that, off the few texts that may be widest, found by a bound SQL computes for every row
+(`_width_bound`).
 
 tests/test_export.py compares the two writers cell by cell.
 """
@@ -34,10 +35,8 @@ from __future__ import annotations
 
 import io
 import re
-import sys
-import unicodedata
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -166,23 +165,11 @@ def _hostile_pattern() -> str:
     return f"[\\x00-\\x08\\x0b-\\x1f\\x{{fffe}}\\x{{ffff}}]|_x|^[{spaces}]|[{spaces}]$"
 
 
-@cache
-def _wide_class() -> str:
-    """An RE2 character class of the characters display_width counts as two (East Asian
-    Wide and Fullwidth, by Python's unicodedata, which has unassigned code points among
-    them): one flag byte per code point, found in runs."""
-    code_points = map(chr, range(sys.maxunicode + 1))
-    flags = bytes(map(frozenset("WF").__contains__, map(unicodedata.east_asian_width, code_points)))
-    runs = (f"\\x{{{m.start():x}}}-\\x{{{m.end() - 1:x}}}" for m in re.finditer(rb"\x01+", flags))
-    return "[" + "".join(runs) + "]"
-
-
-def _display_width_sql(key: str) -> str:
-    """SQL for the display width of the field's text: its length, plus one per wide character
-    (an ASCII text, most of them, is as wide as it is long)."""
-    field = f'"{key}"'
-    wide = f"length(regexp_replace({field}, '[^{_wide_class()[1:]}', '', 'g'))"
-    return f"case when strlen({field}) = length({field}) then length({field}) else length({field}) + {wide} end"
+def _width_bound(key: str) -> str:
+    """SQL for the most a text may show wide: its length, plus one per wide character, of
+    which it has at most one per pair of bytes beyond one a character (a wide character takes
+    three or four bytes in UTF-8: see xlsx_export.display_width)."""
+    return f'(length("{key}") + (strlen("{key}") - length("{key}")) // 2)'
 
 
 def _escaped_sql(field: str) -> str:
@@ -209,13 +196,17 @@ class ListingTable:
         text_widths: Sequence[str] = (),
         ranges: Sequence[str] = (),
         present: Sequence[str] = (),
+        width: Callable[[str], int] = len,
+        enough: int = 0,
     ) -> Measures:
-        """In one scan: the display width of the widest text of `text_widths`; (min, max) of
-        `ranges`; whether `present` has any value. And, a query each (a GROUP BY, linear), the
-        distinct values of the `distinct` fields with the first row holding each."""
-        width = _display_width_sql
+        """In one scan: the widest text of `text_widths` by `width` (a display width, at
+        least a text's length and at most its length plus one per pair of bytes its UTF-8
+        has beyond one a character; past `enough`, when given, any figure above it will do);
+        (min, max) of `ranges`; whether `present` has any value. And, a query each (a GROUP
+        BY), the distinct values of the `distinct` fields with the first row holding each."""
         parts = (
-            [f"coalesce(max({width(k)}) filter (where \"{k}\" <> ''), 0)" for k in text_widths]
+            [f'coalesce(max(length("{k}")), 0), coalesce(max({_width_bound(k)}), 0)'
+             for k in text_widths]
             + [f'min("{k}"), max("{k}")' for k in ranges]
             + [f'count("{k}") > 0' for k in present]
         )  # fmt: skip
@@ -223,9 +214,10 @@ class ListingTable:
         if parts:
             query = f"select {', '.join(parts)} from {self.table}"
             values = iter(self.con.execute(query).fetchall()[0])
-        widths = {key: next(values) for key in text_widths}
+        bounds = {key: (next(values), next(values)) for key in text_widths}
         spans = {key: (next(values), next(values)) for key in ranges}
         any_value = {key: next(values) for key in present}
+        widths = {key: self._widest(key, *bounds[key], width, enough) for key in text_widths}
         found = {}
         for key in distinct:
             found[key] = self.con.execute(
@@ -233,6 +225,33 @@ class ListingTable:
                     group by "{key}" order by "{key}" nulls last"""
             ).fetchall()
         return Measures(found, widths, spans, any_value)
+
+    def _widest(self, key: str, longest: int, bound: int, width: Callable[[str], int],
+                enough: int) -> int:  # fmt: skip
+        """The widest text of the column, from the longest's length and the largest bound:
+        the texts that may be wider than the longest is long, by bound, widest first, until
+        none can be wider than the widest yet (most often the first is: a text of CJK
+        characters and ASCII is as wide as its bound). One sort, read as it goes."""
+        widest = longest
+        if bound <= widest or (enough and widest >= enough):
+            return widest
+        cursor = self.con.cursor()
+        try:
+            cursor.execute(
+                f"""select text, bound from (
+                        select distinct "{key}" as text, {_width_bound(key)} as bound
+                        from {self.table} where {_width_bound(key)} > ?
+                    ) order by bound desc""",
+                [widest],
+            )
+            while page := cursor.fetchmany(256):
+                for text, most in page:
+                    if most <= widest or (enough and widest >= enough):
+                        return widest
+                    widest = max(widest, width(text))
+        finally:
+            cursor.close()
+        return widest
 
     # --- the rows -----------------------------------------------------------------------
 
