@@ -18,6 +18,7 @@ if _ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+from chainkpi import auth  # noqa: E402
 from dashboards import queries, signin, ui  # noqa: E402
 from dashboards.i18n import LANG_NAMES, LANGS, format_local_time, t, user_line  # noqa: E402
 
@@ -47,6 +48,10 @@ PAGES = [
 
 # Who is looking: this session's sign-in, or one resumed from the session cookie (a reload).
 user = signin.resume(ui.tr)
+# 数据报送 (Hand in) is for those who hand in ledgers (analyst, office:CODE): it is not in
+# anyone else's navigation, so its URL does not open for them either.
+if user and auth.Scope(user["role"]).hands_in:
+    PAGES.append(("hand_in", "page_hand_in", ":material/upload_file:"))
 
 # The page the URL asks for is resolved before signing in, and the navigation is hidden
 # until then: a bookmarked or shared link (/projects?chain=SEMI) keeps its page and filters

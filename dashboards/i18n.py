@@ -44,6 +44,7 @@ _ZH: dict[str, str] = {
     "page_talent": "人才",
     "page_quality": "数据质量",
     "page_export": "导出",
+    "page_hand_in": "数据报送",
     # pickers
     "year": "年份",
     "quarter": "季度",
@@ -246,6 +247,7 @@ _EN: dict[str, str] = {
     "page_talent": "Talent",
     "page_quality": "Data quality",
     "page_export": "Export",
+    "page_hand_in": "Hand in",
     "year": "Year",
     "quarter": "Quarter",
     "chain": "Chain",
@@ -627,6 +629,9 @@ def role_label(role: str, lang: str = "zh") -> str:
         code = role.split(":", 1)[1]
         zh, en = _CHAIN_NAMES.get(code, (code, code))
         return f"{zh}链办" if lang == "zh" else f"{en} chain office"
+    if role.startswith("office:"):  # a chain office's hand-in account (数据报送)
+        zh, en = _CHAIN_NAMES.get(role.split(":", 1)[1], (role, role))
+        return f"{zh}链办（报送）" if lang == "zh" else f"{en} chain office (hand-in)"
     return role
 
 
