@@ -12,6 +12,7 @@ The file is `$CHAINKPI_HOME/users.toml` (or CHAINKPI_USERS_FILE). What a role ma
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -68,6 +69,7 @@ class User:
     role: str
     password_hash: str
     email: str | None = None  # for OIDC sign-in (st.login): the address that maps to this user
+    disabled: bool = False  # `kpi user disable`: kept in the file, signs nobody in
 
     @property
     def scope(self) -> Scope:
@@ -81,7 +83,8 @@ def users_file(workspace: Workspace | None = None) -> Path:
     return (workspace or Workspace.from_env()).home / "users.toml"
 
 
-def load_users(path: Path) -> dict[str, User]:
+def load_users(path: Path, include_disabled: bool = False) -> dict[str, User]:
+    """The users who may sign in (with `include_disabled`, the disabled ones too)."""
     if not path.exists():
         return {}
     try:
@@ -93,8 +96,16 @@ def load_users(path: Path) -> dict[str, User]:
         role = entry.get("role", "")
         if role not in ROLES or not entry.get("password_hash"):
             continue  # an incomplete entry grants nothing
+        disabled = entry.get("disabled") is True
+        if disabled and not include_disabled:
+            continue
         users[name] = User(
-            name, entry.get("display_name", name), role, entry["password_hash"], entry.get("email")
+            name,
+            entry.get("display_name", name),
+            role,
+            entry["password_hash"],
+            entry.get("email"),
+            disabled,
         )
     return users
 
@@ -133,7 +144,11 @@ def add_user(
         raise UsageError(f"未知角色 {role}：可选 {', '.join(ROLES)}")
     if len(password) < 8:
         raise UsageError("密码至少 8 位 (password: at least 8 characters)")
-    users = load_users(path)
+    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        raise UsageError(
+            f"密码过长：最多 {MAX_PASSWORD_BYTES} 字节 (password: at most {MAX_PASSWORD_BYTES} bytes)"
+        )
+    users = load_users(path, include_disabled=True)
     previous = users.get(username)
     users[username] = User(
         username,
@@ -141,7 +156,65 @@ def add_user(
         role,
         hash_password(password),
         previous.email if previous else None,
+        previous.disabled if previous else False,
     )
+    _write_users(path, users)
+    if previous is not None:
+        _end_sessions(username)  # a new password or role: signed-in browsers sign in again
+    return users[username]
+
+
+def set_disabled(path: Path, username: str, disabled: bool) -> User:
+    """`kpi user disable|enable`: the entry stays; a disabled user's sessions end."""
+    users = load_users(path, include_disabled=True)
+    if username not in users:
+        raise UsageError(f"没有用户 {username} (no such user)")
+    user = users[username] = dataclasses.replace(users[username], disabled=disabled)
+    _write_users(path, users)
+    if disabled:
+        _end_sessions(username)
+    return user
+
+
+def remove_user(path: Path, username: str) -> User:
+    """`kpi user remove`: the entry goes, and the user's sessions end."""
+    users = load_users(path, include_disabled=True)
+    if username not in users:
+        raise UsageError(f"没有用户 {username} (no such user)")
+    removed = users.pop(username)
+    _write_users(path, users)
+    _end_sessions(username)
+    return removed
+
+
+# bcrypt reads the first 72 bytes of a password: a longer one is refused, not cut short.
+MAX_PASSWORD_BYTES = 72
+MIN_POLICY_LENGTH = 10
+
+
+def password_problems(username: str, password: str) -> list[str]:
+    """The password policy of `kpi user add` (等保 身份鉴别): at least 10 characters, three of
+    the four classes (lower case, upper case, digits, other), not containing the user name.
+    Each broken rule in Chinese; empty when the password holds."""
+    problems = []
+    if len(password) < MIN_POLICY_LENGTH:
+        problems.append(f"至少 {MIN_POLICY_LENGTH} 个字符")
+    classes = [
+        any(c.islower() for c in password),
+        any(c.isupper() for c in password),
+        any(c.isdigit() for c in password),
+        any(not c.isalnum() for c in password),
+    ]
+    if sum(classes) < 3:
+        problems.append("须包含小写字母、大写字母、数字、其他符号中的至少三类")
+    if username and username.lower() in password.lower():
+        problems.append("不得包含用户名")
+    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        problems.append(f"最多 {MAX_PASSWORD_BYTES} 字节")
+    return problems
+
+
+def _write_users(path: Path, users: dict[str, User]) -> None:
     lines = [
         "# chainkpi dashboard users — edit roles here; add users with `kpi user add`.",
         "# Roles: district (all chains), analyst (all + rejected rows, hands in ledgers),",
@@ -157,6 +230,8 @@ def add_user(
         ]
         if user.email:
             lines.append(f"email = {_toml_string(user.email)}")
+        if user.disabled:
+            lines.append("disabled = true")
         lines.append("")
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
@@ -164,9 +239,6 @@ def add_user(
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines))
     os.replace(temporary, path)
-    if previous is not None:
-        _end_sessions(username)  # a new password or role: signed-in browsers sign in again
-    return users[username]
 
 
 def _end_sessions(username: str) -> None:

@@ -90,9 +90,28 @@ def _parser() -> argparse.ArgumentParser:
     user_add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
-    user_commands.add_parser("list", help="list users and roles (never passwords)")
+    user_commands.add_parser(
+        "list", help="list users, roles, last sign-in and lock state (never passwords)"
+    )
+    for action, text in (
+        ("disable", "keep the user, sign nobody in as it"),
+        ("enable", "allow a disabled user again"),
+        ("remove", "delete the user"),
+    ):
+        user_commands.add_parser(action, help=text).add_argument("username")
 
     commands.add_parser("docs", help="生成 dbt 文档与血缘图 (dbt docs, one offline HTML file)")
+
+    audit = commands.add_parser("audit", help="审计记录 (the audit trail)")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True, parser_class=_Parser)
+    audit_show = audit_commands.add_parser("show", help="list records (oldest first)")
+    audit_show.add_argument("--user", help="only this user's records")
+    audit_show.add_argument("--since", type=_date, help="only records from this day (YYYY-MM-DD)")
+    audit_commands.add_parser("verify", help="check the hash chain (exit 1 when broken)")
+    audit_archive = audit_commands.add_parser(
+        "archive", help="move records older than a day (at least 180 days ago) to audit/archive"
+    )
+    audit_archive.add_argument("--before", type=_date, required=True, help="YYYY-MM-DD")
 
     serve = commands.add_parser("serve", help="启动看板 (start the dashboard)")
     serve.add_argument("--port", type=int, help="port (default: Streamlit's, 8501)")
@@ -183,10 +202,20 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from chainkpi import audit
     from chainkpi.export import write_export
 
+    workspace = Workspace.from_env()
     paths = write_export(
-        Workspace.from_env(), args.year, args.quarter, args.out, chain=args.chain, lang=args.lang
+        workspace, args.year, args.quarter, args.out, chain=args.chain, lang=args.lang
+    )
+    audit.record(
+        "export",
+        workspace=workspace,
+        year=args.year,
+        quarter=args.quarter,
+        chain=args.chain,
+        files=[path.name for path in paths],
     )
     for path in paths:
         print(f"已写出 {path}")
@@ -194,12 +223,20 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_user(args: argparse.Namespace) -> int:
-    from chainkpi import auth
+    from chainkpi import audit, auth
 
-    path = auth.users_file(Workspace.from_env())
+    workspace = Workspace.from_env()
+    path = auth.users_file(workspace)
     if args.user_command == "list":
-        for user in auth.load_users(path).values():
-            print(f"{user.username}\t{user.role}\t{user.display_name}")
+        return _list_users(workspace, path)
+    if args.user_command in ("disable", "enable", "remove"):
+        if args.user_command == "remove":
+            user = auth.remove_user(path, args.username)
+        else:
+            user = auth.set_disabled(path, args.username, args.user_command == "disable")
+        audit.record(f"user_{args.user_command}", workspace=workspace, username=user.username)
+        done = {"disable": "已停用", "enable": "已启用", "remove": "已删除"}[args.user_command]
+        print(f"{done}用户 {user.username}（{user.role}）")
         return 0
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -211,8 +248,74 @@ def cmd_user(args: argparse.Namespace) -> int:
             from chainkpi.errors import UsageError
 
             raise UsageError("两次输入的密码不一致 (passwords differ)")
+    problems = auth.password_problems(args.username, password)
+    if problems:
+        from chainkpi.errors import UsageError
+
+        raise UsageError("密码不符合要求 (password policy)：" + "；".join(problems))
+    existed = args.username in auth.load_users(path, include_disabled=True)
     user = auth.add_user(path, args.username, args.role, password, args.name)
+    audit.record(
+        "user_change" if existed else "user_add",
+        workspace=workspace,
+        username=user.username,
+        role=user.role,
+    )
     print(f"已保存用户 {user.username}（{user.role}）→ {path}")
+    return 0
+
+
+def _list_users(workspace: Workspace, path: Path) -> int:
+    import datetime as dt
+
+    from chainkpi import auth
+    from chainkpi.lockout import Lockout
+
+    guard = Lockout.for_workspace(workspace)
+    print("用户\t角色\t名称\t状态\t最近登录 (user, role, name, state, last sign-in)")
+
+    def when(seconds: float | None) -> str:
+        if seconds is None:
+            return "-"
+        return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+    for user in auth.load_users(path, include_disabled=True).values():
+        until = guard.locked_until(user.username, "")
+        state = "已停用 disabled" if user.disabled else "正常 active"
+        if until is not None:
+            state = f"锁定至 {when(until)} (locked)"
+        last = when(guard.last_signin(user.username))
+        print(f"{user.username}\t{user.role}\t{user.display_name}\t{state}\t{last}")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from chainkpi import audit
+
+    workspace = Workspace.from_env()
+    if args.audit_command == "verify":
+        verdict = audit.verify(workspace)
+        if verdict.ok:
+            print(
+                f"审计记录完整：{verdict.records} 条，哈希链无断点 (intact: {verdict.records} records)"
+            )
+            return 0
+        print(
+            f"审计记录被篡改：第 {verdict.first_bad} 条（{verdict.where}）— {verdict.reason} "
+            f"(tampered: record {verdict.first_bad} at {verdict.where})"
+        )
+        return 1
+    if args.audit_command == "archive":
+        moved = audit.archive(args.before, workspace)
+        audit.record("audit_archive", workspace=workspace, before=str(args.before), records=moved)
+        print(f"已归档 {moved} 条审计记录 → {audit.folder(workspace) / 'archive'}")
+        return 0
+    from chainkpi.ingest.summary import printable
+
+    for entry in audit.records(workspace, user=args.user, since=args.since):
+        details = json.dumps(entry.get("details", {}), ensure_ascii=False, sort_keys=True)
+        line = f"{entry.get('seq')}\t{entry.get('at')}\t{entry.get('user')}\t{entry.get('event')}\t{details}"
+        print(printable(line))
     return 0
 
 
@@ -356,6 +459,7 @@ COMMANDS = {
     "build": cmd_build,
     "export": cmd_export,
     "docs": cmd_docs,
+    "audit": cmd_audit,
     "user": cmd_user,
     "serve": cmd_serve,
     "demo": cmd_demo,

@@ -484,6 +484,9 @@ def build(
             ) from exc
         finally:
             shutil.rmtree(build_dir, ignore_errors=True)
+    from chainkpi import audit
+
+    audit.record("build", workspace=workspace, as_of=as_of.isoformat(), counts=counts)
     return BuildResult(
         published=True,
         seconds=time.perf_counter() - started,

@@ -608,6 +608,18 @@ def ingest(
         check_references(store, reports)
     result = IngestResult(reports)
     _log(workspace, run_id, ingested_at, result)
+    from chainkpi import audit
+
+    audit.record(
+        "ingest",
+        workspace=workspace,
+        run_id=run_id,
+        files=[
+            {"name": Path(f.file).name, "sha256": f.sha256, "dataset": f.dataset,
+             "status": f.status, "rows_loaded": f.rows_loaded, "rows_rejected": len(f.rejected_rows)}
+            for f in reports
+        ],
+    )  # fmt: skip
     if returns is not None:
         from chainkpi.ingest.returns import write_returns
 
