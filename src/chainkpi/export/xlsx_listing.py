@@ -73,17 +73,6 @@ class Column:
 
 
 @dataclass(frozen=True)
-class Cells:
-    """A Column with the style indices XlsxWriter gave its formats, for the rows' query."""
-
-    col: int
-    kind: str
-    key: str
-    xf: int | None = None
-    lookup: Sequence[tuple[object, str | None, int]] | None = None
-
-
-@dataclass(frozen=True)
 class Measures:
     """What ListingTable.measure found, by field."""
 
@@ -255,30 +244,20 @@ class ListingTable:
 
     # --- the rows -----------------------------------------------------------------------
 
-    def rows_query(
-        self,
-        columns: Sequence[Cells],
-        first_row: int,
-        *,
-        blanks: bool,
-        row_height: float,
-        above: tuple[int, int],
-    ) -> str:
-        """The query (for `rows`) of the listing's rows from sheet row first_row (from 0) on,
-        as XlsxWriter writes them; the small tables it joins are made now. An empty cell
-        (NULL, or '' in a text column) is a formatted blank when `blanks`, else left out.
-        `above` is the span of columns (first, last) of what XlsxWriter writes above the
-        listing (title, header): XlsxWriter gives each block of 16 rows one span, and the
-        listing's first rows share a block with the header."""
-        columns = sorted(columns, key=lambda c: c.col)
+    def rows_query(self, listing: SheetListing, xf: dict[int, int]) -> str:
+        """The query (for `rows`) of the listing's rows as XlsxWriter writes them, each
+        format's style index xf[id(format)]; the small tables it joins are made now."""
+        first_row, blanks, above = listing.first_row, listing.blanks, listing.above
+        row_height = listing.row_height
+        columns = sorted(listing.columns, key=lambda c: c.col)
         self._check_types(columns)
         hostile = self._hostile_texts([c.key for c in columns if c.kind == "text" and not c.lookup])
         joins, values = [], []
         for i, column in enumerate(columns):
             field = f'listing."{column.key}"'
             if column.lookup is not None:
-                elements = [(value, None if shown is None else text_element(shown), xf)
-                            for value, shown, xf in column.lookup]  # fmt: skip
+                elements = [(value, None if shown is None else text_element(shown), xf[id(fmt)])
+                            for value, shown, fmt in column.lookup]  # fmt: skip
                 lookup = self._register(f"lookup_{i}", column.key, elements)
                 joins.append(f"left join {lookup} on {field} is not distinct from {lookup}.value")
                 values.append(f"{lookup}.element as v{i}, {lookup}.xf::varchar as s{i}")
@@ -325,7 +304,7 @@ class ListingTable:
             )
             select encode(coalesce(string_agg(
                        concat('<row r="', sheet_row + 1, '" spans="', span_first, ':', span_last,
-                              '"{height}>', {", ".join(_cell_sql(i, c, blanks) for i, c in enumerate(columns))},
+                              '"{height}>', {", ".join(_cell_sql(i, c, xf, blanks) for i, c in enumerate(columns))},
                               '</row>'),
                        '' order by sheet_row), '')),
                    max(sheet_row), max(last_col)
@@ -342,7 +321,7 @@ class ListingTable:
             cursor.close()
         return Rows(xml, last_row, last_col)
 
-    def _check_types(self, columns: Sequence[Cells]) -> None:
+    def _check_types(self, columns: Sequence[Column]) -> None:
         """A text shown as it is must be text (XlsxWriter's path would str() anything else,
         SQL would not), a date a DATE (the serial is a number of days)."""
         for column in columns:
@@ -381,15 +360,15 @@ class ListingTable:
         return name
 
 
-def _cell_sql(i: int, column: Cells, blanks: bool) -> str:
+def _cell_sql(i: int, column: Column, xf: dict[int, int], blanks: bool) -> str:
     """SQL for one cell's XML from r, its row number, its value v{i} (a text's is its <t>
     element) and its style index (s{i} when it has one by value); NULL for an empty cell
     left out. (Every piece is text already: a number made text for each cell costs.)"""
     column_ref = f"'<c r=\"{xl_col_to_name(column.col)}', r"
     ref = (
         f"{column_ref}, '\" s=\"', s{i}"
-        if column.xf is None
-        else f"{column_ref}, '\" s=\"{column.xf}'"
+        if column.lookup is not None
+        else f"{column_ref}, '\" s=\"{xf[id(column.fmt)]}'"
     )
     blank = f"concat({ref}, '\"/>')" if blanks else "null"
     v = f"v{i}"
@@ -447,20 +426,8 @@ def _with_listing(sheet: bytes, listing: SheetListing) -> bytes:
     if not re.fullmatch(rb"(?:" + _ANCHOR_ROW + rb")+", anchored):
         raise ValueError("the sheet has cells other than the anchors where the listing goes")
     xf_at = {ref.decode(): int(xf) for ref, xf in re.findall(_ANCHOR_CELL, anchored)}
-    xf_of = {(col, id(fmt)): xf_at[xl_rowcol_to_cell(row, col)]
-             for row, col, fmt in listing.anchors()}  # fmt: skip
-    cells = []
-    for column in listing.columns:
-        if column.lookup is None:
-            xf, lookup = xf_of[(column.col, id(column.fmt))], None
-        else:
-            xf = None
-            lookup = [(value, shown, xf_of[(column.col, id(fmt))])
-                      for value, shown, fmt in column.lookup]  # fmt: skip
-        cells.append(Cells(column.col, column.kind, column.key, xf, lookup))
-    table = listing.table
-    rows = table.rows(table.rows_query(cells, listing.first_row, blanks=listing.blanks,
-                                       row_height=listing.row_height, above=listing.above))  # fmt: skip
+    xf = {id(fmt): xf_at[xl_rowcol_to_cell(row, col)] for row, col, fmt in listing.anchors()}
+    rows = listing.table.rows(listing.table.rows_query(listing, xf))
     last_row = listing.first_row - 1 if rows.last_row is None else rows.last_row
 
     def dimension(match: re.Match) -> bytes:
