@@ -267,7 +267,10 @@ def run(job: Job, workspace: Workspace, uploads: list[Upload], office_chain: str
             if to_ingest:
                 _ingest(job, workspace, folder, to_ingest)
             job.set(reports=[*refused.values(), *job.reports])
-            if any(r["status"] == "loaded" for r in job.reports):
+            # A file the ingest recorded (loaded, or refused: the data-quality page shows
+            # it) changes the warehouse; files ingested before and files refused here do not.
+            if any(r["status"] != "already_ingested" and not r.get("refused_here")
+                   for r in job.reports):  # fmt: skip
                 _build(job, workspace)
         job.set(state="done")
     except Exception as exc:  # the page shows it; the log records it

@@ -137,8 +137,20 @@ def test_the_returned_file_on_the_page_is_the_ingests(own_home, tmp_path):
     header = [c.value for c in sheet[1]]
     row = dict(zip(header, [c.value for c in sheet[2]], strict=True))
     assert row["原行号"] == 2 and row["姓名"] == "欧*" and "学历" in row["问题说明"]
-    # Nothing loaded: no build.
-    assert job.build == "not_run"
+    # No row loaded, but the warehouse is rebuilt: the data-quality page shows the rejection.
+    assert job.build == "published"
+
+
+def test_a_file_handed_in_before_is_skipped_and_the_warehouse_not_rebuilt(own_home, tmp_path):
+    from chainkpi.ingest.pipeline import ingest
+
+    path = write_csv(tmp_path / "again" / "leader_projects_2025Q4.csv", rows_of("leader_projects"))
+    ingest([path], Workspace(own_home))
+    job = jobs.Job("t", "tester", "analyst", [], jobs._now())
+    jobs.run(job, Workspace(own_home), [jobs.Upload(path.name, path.read_bytes())], None)
+    assert job.state == "done", job.lines
+    assert [r["status"] for r in job.reports] == ["already_ingested"]
+    assert job.build == "not_run" and job.returns == []
 
 
 # --------------------------------------------------------------------------- who sees the page

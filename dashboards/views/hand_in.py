@@ -89,8 +89,8 @@ TEXT = {
         "Nothing changed: the warehouse built {at} stays.",
     ),
     "no_build": (
-        "没有新数据入库，数据仓库未重新构建。",
-        "No new rows were loaded: the warehouse was not rebuilt.",
+        "没有新的台账（均已导入过，或已退回），数据仓库未重新构建。",
+        "Nothing new (handed in before, or refused): the warehouse was not rebuilt.",
     ),
     "build_failed": (
         "构建未通过，看板继续显示原有数据：{error}",
