@@ -102,6 +102,14 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("docs", help="生成 dbt 文档与血缘图 (dbt docs, one offline HTML file)")
 
+    backup = commands.add_parser("backup", help="备份工作区 (back up the workspace)")
+    backup.add_argument("out", type=Path, help="a new or empty folder")
+    backup.add_argument(
+        "--include-key", action="store_true", help="also the hashing key (keep the backup safe)"
+    )
+    restore = commands.add_parser("restore", help="从备份恢复到空工作区 (restore a backup)")
+    restore.add_argument("folder", type=Path)
+
     audit = commands.add_parser("audit", help="审计记录 (the audit trail)")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, parser_class=_Parser)
     audit_show = audit_commands.add_parser("show", help="list records (oldest first)")
@@ -289,6 +297,43 @@ def _list_users(workspace: Workspace, path: Path) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from chainkpi import audit
+    from chainkpi.backup import backup
+
+    workspace = Workspace.from_env()
+    manifest = backup(workspace, args.out, include_key=args.include_key)
+    total = sum(entry["bytes"] for entry in manifest["files"])
+    audit.record(
+        "backup",
+        workspace=workspace,
+        folder=str(args.out),
+        files=len(manifest["files"]),
+        bytes=total,
+        include_key=args.include_key,
+    )
+    key = "，含哈希密钥 (key included)" if args.include_key else "，不含哈希密钥 (no key)"
+    print(f"已备份 {len(manifest['files'])} 个文件（{total:,} 字节{key}）→ {args.out}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from chainkpi import audit
+    from chainkpi.backup import restore
+
+    workspace = Workspace.from_env()
+    manifest = restore(args.folder, workspace)
+    audit.record(
+        "restore",
+        workspace=workspace,
+        folder=str(args.folder),
+        files=len(manifest["files"]),
+        created_at=manifest.get("created_at"),
+    )
+    print(f"已恢复 {len(manifest['files'])} 个文件 → {workspace.home}；请运行 kpi build")
+    return 0
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     from chainkpi import audit
 
@@ -460,6 +505,8 @@ COMMANDS = {
     "export": cmd_export,
     "docs": cmd_docs,
     "audit": cmd_audit,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
     "user": cmd_user,
     "serve": cmd_serve,
     "demo": cmd_demo,
