@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import decimal
 import gc
+import hashlib
+import pickle
 from collections.abc import Callable, Sequence
 
 import pandas as pd
@@ -439,17 +441,26 @@ def unit(name: object, n: object = None, kpi_code: str | None = None) -> str:
     return unit_label(name, lang(), n, kpi_code)
 
 
-@st.cache_resource(ttl="1h", max_entries=1024, show_spinner=False)
+def _frame_digest(frame: pd.DataFrame) -> str:
+    """A DataFrame's cache key for figure(): a digest of its pickle, a tenth of the cost of
+    Streamlit's own hashing of a frame (0.6 ms against 6.5 ms for the quarter's 75 × 24
+    progress rows). Equal frames pickle alike; at worst a frame is drawn once more."""
+    return hashlib.blake2b(pickle.dumps(frame, protocol=5), digest_size=16).hexdigest()
+
+
+@st.cache_resource(
+    ttl="1h", max_entries=1024, show_spinner=False, hash_funcs={pd.DataFrame: _frame_digest}
+)
 def _figure(make_name: str, _make: Callable, data: pd.DataFrame, kwargs: tuple):
     return _make(data, **dict(kwargs))
 
 
 def figure(make: Callable, data: pd.DataFrame, **kwargs):
-    """`make(data, **kwargs)` — one of charts.make_*, pure functions of their arguments — drawn
-    once for the same data and arguments, then the same figure for every session and rerun
-    that shows it (st.cache_resource: kept, not copied; nothing changes a figure once drawn,
-    st.plotly_chart only reads it). The data is hashed by value, so a new warehouse version,
-    another role's rows or another filter draw anew."""
+    """`make(data, **kwargs)` — a figure or the phone's status list from charts.py, pure
+    functions of their arguments — drawn once for the same data and arguments, then the same
+    object for every session and rerun that shows it (st.cache_resource: kept, not copied;
+    nothing changes a figure once drawn, st.plotly_chart only reads it). The data is keyed by
+    value, so a new warehouse version, another role's rows or another filter draw anew."""
     return _figure(make.__name__, make, data, tuple(sorted(kwargs.items())))
 
 

@@ -242,7 +242,7 @@ def _percentile(values: list[float], q: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))], 3)
 
 
-async def _load(url: str, users: list[tuple[str, str]], args) -> dict:
+async def _load(url: str, users: list[tuple[str, str]], args, cpu_seconds=None) -> dict:
     sessions = [
         Session(i, *users[i % len(users)]) for i in range(args.sessions)
     ]  # fmt: skip
@@ -255,10 +255,12 @@ async def _load(url: str, users: list[tuple[str, str]], args) -> dict:
         await signed_in.acquire()
     signin_phase = time.monotonic() - started
     phase_start = time.monotonic()
+    cpu_start = cpu_seconds() if cpu_seconds else None
     state["deadline"] = phase_start + args.duration
     go.set()
     await asyncio.gather(*tasks)
     elapsed = time.monotonic() - phase_start
+    cpu = cpu_seconds() - cpu_start if cpu_seconds else None
     pages = [s for session in sessions for s in session.page_s]
     signins = [s.signin_s for s in sessions if s.signin_s is not None]
     errors = [e for s in sessions for e in s.errors]
@@ -301,6 +303,9 @@ async def _load(url: str, users: list[tuple[str, str]], args) -> dict:
             )
             for page in PAGES
         },
+        # The server's own CPU time per page while the sessions switched pages: steadier than
+        # the times above on a machine shared with other work.
+        "server_cpu_ms_per_page": round(1000 * cpu / len(pages), 1) if cpu and pages else None,
         "cpus": os.cpu_count(),
     }
 
@@ -309,6 +314,12 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (/proc/PID/stat), seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _peak_rss_mb(pid: int) -> float | None:
@@ -384,7 +395,7 @@ def run(args: argparse.Namespace) -> dict:
     scratch = Path(tempfile.mkdtemp(prefix="chainkpi_wsload_"))
     users_file, users = _make_users(scratch)
     with _dashboard(home, users_file, scratch / "dashboard.log") as (url, proc):
-        summary = asyncio.run(_load(url, users, args))
+        summary = asyncio.run(_load(url, users, args, lambda: _cpu_seconds(proc.pid)))
         summary["server_peak_rss_mb"] = _peak_rss_mb(proc.pid)
     summary["server_tracebacks"] = (
         (scratch / "dashboard.log").read_text(errors="replace").count("Traceback")

@@ -53,7 +53,8 @@ def _kpi_section(chain_code: str, chain_label: str, year: int, *, summary: bool 
     ui.responsive_css()
     ui.chart(fig, "chain_kpi_heatmap", container=ui.wide_only("chain_status"))
     ui.narrow_only("chain_status").html(
-        charts.status_chips_html(
+        ui.figure(
+            charts.status_chips_html,
             heat.sort_values(["quarter", "kpi_sort_order"], ascending=[False, True]),
             group="quarter_label",
             label="kpi_label",

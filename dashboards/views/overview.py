@@ -195,7 +195,8 @@ def render() -> None:
     ui.responsive_css()
     ui.chart(fig, "status_heatmap", container=ui.wide_only("status"))
     ui.narrow_only("status").html(
-        charts.status_chips_html(
+        ui.figure(
+            charts.status_chips_html,
             heat.sort_values(["chain_sort_order", "kpi_sort_order"]),
             group="chain_label",
             label="kpi_label",
