@@ -110,6 +110,16 @@ def _parser() -> argparse.ArgumentParser:
     restore = commands.add_parser("restore", help="从备份恢复到空工作区 (restore a backup)")
     restore.add_argument("folder", type=Path)
 
+    archive = commands.add_parser("archive", help="归档的台账原件 (the archive of handed-in files)")
+    archive_commands = archive.add_subparsers(
+        dest="archive_command", required=True, parser_class=_Parser
+    )
+    purge = archive_commands.add_parser(
+        "purge", help="remove handed-in files older than the district's limit"
+    )
+    purge.add_argument("--older-than", type=float, required=True, metavar="YEARS")
+    purge.add_argument("--dry-run", action="store_true", help="list what would go")
+
     audit = commands.add_parser("audit", help="审计记录 (the audit trail)")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, parser_class=_Parser)
     audit_show = audit_commands.add_parser("show", help="list records (oldest first)")
@@ -334,6 +344,28 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_archive(args: argparse.Namespace) -> int:
+    from chainkpi import audit
+    from chainkpi.ingest.summary import printable
+    from chainkpi.retention import purge
+
+    workspace = Workspace.from_env()
+    purged = purge(workspace, args.older_than, dry_run=args.dry_run)
+    for item in purged:
+        print(printable(f"  {item.ingested_at:%Y-%m-%d}  {item.sha256[:12]}  {item.file_name}"))
+    if args.dry_run:
+        print(f"将删除 {len(purged)} 个归档原件（试运行，未删除）(dry run)")
+        return 0
+    audit.record(
+        "archive_purge",
+        workspace=workspace,
+        older_than_years=args.older_than,
+        files=[{"name": item.file_name, "sha256": item.sha256} for item in purged],
+    )
+    print(f"已删除 {len(purged)} 个超过 {args.older_than:g} 年的归档原件；数据仓库中的数据不变")
+    return 0
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     from chainkpi import audit
 
@@ -505,6 +537,7 @@ COMMANDS = {
     "export": cmd_export,
     "docs": cmd_docs,
     "audit": cmd_audit,
+    "archive": cmd_archive,
     "backup": cmd_backup,
     "restore": cmd_restore,
     "user": cmd_user,
