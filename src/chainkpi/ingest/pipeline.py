@@ -11,13 +11,13 @@ cell on the way (readers.py says where a file needs one).
 
 Files are read one dataset at a time (name order within it, `reading_order`) and sent to
 the GX suites a dataset at a time (up to BATCH_ROWS rows): a suite runs once per dataset
-over its files stacked, not once per file — a GX run costs about 0.1–0.3 s whatever its
-size, which on a folder of small ledgers was most of the ingest. The suites run in a worker
-process (worker.py) that imports GX while this process reads the first files, then checks
-one dataset while this process reads the next. Loading stays one file at a time, in name
-order within its dataset, each in its own transaction, as the dataset's results come back;
-the personal columns are hashed while results are awaited. At most BATCH_ROWS rows wait
-unloaded (read, not yet loaded), which bounds the memory a run holds.
+over its files stacked, not once per file: a GX run has a fixed cost whatever its size
+(docs/benchmarks.md). The suites run in a worker process (worker.py) that imports GX while
+this process reads the first files, then checks one dataset while this process reads the
+next. Loading stays one file at a time, in name order within its dataset, each in its own
+transaction, as the dataset's results come back; the personal columns are hashed while
+results are awaited. At most BATCH_ROWS rows wait unloaded (read, not yet loaded), which
+bounds the memory a run holds.
 """
 
 from __future__ import annotations

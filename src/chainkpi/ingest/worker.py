@@ -43,9 +43,9 @@ def main() -> None:
     from chainkpi.ingest.validate import serve
 
     serve(_Pipes(incoming, outgoing))
-    # Told to stop: leave at once. An interpreter holding GX takes most of a second to tear
-    # itself down, and the ingest waits for it; the worker keeps no state (no file, nothing
-    # buffered but stderr) and creates no semaphore or shared memory to release.
+    # Told to stop: leave at once. Tearing down an interpreter holding GX is slow
+    # (docs/benchmarks.md) and the ingest waits for it; the worker keeps no state (no file,
+    # nothing buffered but stderr) and creates no semaphore or shared memory to release.
     sys.stderr.flush()
     os._exit(0)
 
