@@ -75,18 +75,6 @@ def page_render_seconds(
     return results
 
 
-def overview_render_seconds(home: Path | None = None, runs: int = 7) -> dict[str, float]:
-    """Median and spread of the overview's rerun time after a first (cold) load."""
-    result = page_render_seconds(home, runs, ("overview",))["overview"]
-    return {
-        "cold_seconds": result["first_load_seconds"],
-        "warm_median_seconds": result["warm_median_seconds"],
-        "warm_min_seconds": result["warm_min_seconds"],
-        "warm_max_seconds": result["warm_max_seconds"],
-        "runs": runs,
-    }
-
-
 if __name__ == "__main__":
     home = Path(sys.argv[1]) if len(sys.argv) > 1 else None
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5

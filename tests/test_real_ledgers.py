@@ -356,9 +356,6 @@ FILE_NAMES = {
     "projects": "项目储备库", "leads": "招商线索", "talent_catalogue": "人才需求目录",
     "talent_hires": "人才引进", "leader_projects": "领军人才项目", "chain_gaps": "产业链缺口",
 }  # fmt: skip
-STORED = {
-    "chain": {"新能源": "NE", "半导体": "SEMI", "新材料": "MAT", "先进装备制造": "EQUIP"},
-}
 
 
 def test_every_header_synonym_names_its_column(workspace, raw):

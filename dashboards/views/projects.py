@@ -10,8 +10,6 @@ from dashboards import charts, queries, ui
 from dashboards.i18n import code_label
 from dashboards.ui import tr
 
-FUNNEL = ("reserve", "negotiating", "signed", "started", "producing")
-
 
 def _col(zh: str, en: str) -> str:
     return zh if ui.lang() == "zh" else en

@@ -108,11 +108,6 @@ def read_sheets(path: Path, data: bytes) -> tuple[list[Sheet], list[dict]]:
     raise unsupported(suffix)
 
 
-def read_grid(path: Path, data: bytes) -> Grid:
-    """The first sheet's grid (or the CSV's)."""
-    return read_sheets(path, data)[0][0].grid
-
-
 def _cell_text(value: object) -> str | None:
     if value is None or value == "":
         return None

@@ -4,9 +4,9 @@ GX is imported here and only here, lazily, once per process. Results are asked f
 row index only where it matters; the frame GX sees has personal columns already masked, so
 no result can carry a clear name, ID number or phone.
 
-A GX run costs about 0.1 s whatever the size of the frame (it builds the metric graph of
-every expectation anew), so `run_suite_per_frame` checks several files of one dataset in one
-run when the suite allows it — see there.
+A GX run has a fixed cost whatever the size of the frame (it builds the metric graph of
+every expectation anew; figures in docs/benchmarks.md), so `run_suite_per_frame` checks
+several files of one dataset in one run when the suite allows it — see there.
 
 `kpi ingest` runs the suites in a process of its own (worker.py): importing GX takes
 seconds, and the worker pays that while the ingest reads and parses the files, then checks
@@ -41,17 +41,6 @@ class Failure:
     rule: str
 
 
-@dataclass(frozen=True)
-class SuiteOutcome:
-    """What one suite said about one frame, for the log (counts only, no values)."""
-
-    expectation: str
-    column: str
-    rule: str
-    success: bool
-    unexpected_count: int
-
-
 class _Validator:
     def __init__(self) -> None:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -72,7 +61,7 @@ class _Validator:
 
             gx = self._gx
             # Made whole, then added: `suite.add_expectation` one by one re-serialises the
-            # stored suite each time (0.22 s for the six suites, against 0.03 s).
+            # stored suite each time (docs/benchmarks.md).
             suite = self.context.suites.add(
                 gx.ExpectationSuite(name=f"{dataset}_suite", expectations=expectations_for(dataset))
             )
@@ -203,7 +192,7 @@ def run_suite_per_frame(dataset: str, tables: list[pa.Table]) -> list[list[Failu
     ):
         plan = None  # qualified keys are text: keys of another type are checked file by file
     if plan is None:
-        return [run_suite(dataset, to_frame(t, looked_at, keys))[0] for t in tables]
+        return [run_suite(dataset, to_frame(t, looked_at, keys)) for t in tables]
     parts = []
     for number, table in enumerate(tables):
         table = table.select([c for c in table.column_names if c in looked_at])
@@ -219,7 +208,7 @@ def run_suite_per_frame(dataset: str, tables: list[pa.Table]) -> list[list[Failu
     stacked = pa.concat_tables(parts, promote_options="permissive")
     starts = np.cumsum([0] + [len(table) for table in tables])
     found: list[list[Failure]] = [[] for _ in tables]
-    for failure in run_suite(dataset, to_frame(stacked, looked_at, keys))[0]:
+    for failure in run_suite(dataset, to_frame(stacked, looked_at, keys)):
         number = int(np.searchsorted(starts, failure.position, side="right")) - 1
         found[number].append(
             Failure(failure.position - int(starts[number]), failure.column, failure.rule)
@@ -242,16 +231,15 @@ def _raised(info: dict | None) -> str | None:
     return None
 
 
-def run_suite(dataset: str, frame: pd.DataFrame) -> tuple[list[Failure], list[SuiteOutcome]]:
+def run_suite(dataset: str, frame: pd.DataFrame) -> list[Failure]:
     if len(frame) == 0:  # (not frame.empty: a frame of rows but no column must fail)
-        return [], []
+        return []
     result = (
         _validator()
         .definition(dataset)
         .run(batch_parameters={"dataframe": frame}, result_format=RESULT_FORMAT)
     )
     failures: list[Failure] = []
-    outcomes: list[SuiteOutcome] = []
     for item in result.results:
         config = item.expectation_config
         rule = (config.meta or {}).get("rule", config.type)
@@ -263,9 +251,8 @@ def run_suite(dataset: str, frame: pd.DataFrame) -> tuple[list[Failure], list[Su
         if not item.success and not positions:
             # Failed without naming a row: nothing to reject, and the rows must not pass.
             raise RuntimeError(f"expectation {config.type} on {column} failed on no row")
-        outcomes.append(SuiteOutcome(config.type, column, rule, bool(item.success), len(positions)))
         failures.extend(Failure(int(p), column, rule) for p in positions)
-    return failures, outcomes
+    return failures
 
 
 Frames = dict[str, list[pa.Table]]  # dataset -> the typed tables of a batch's files
