@@ -134,6 +134,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="启动看板 (start the dashboard)")
     serve.add_argument("--port", type=int, help="port (default: Streamlit's, 8501)")
     serve.add_argument("--address", help="address to listen on (default: Streamlit's)")
+    serve.add_argument("--tls-cert", type=Path, help="HTTPS: the certificate (PEM)")
+    serve.add_argument("--tls-key", type=Path, help="HTTPS: its private key (PEM)")
 
     demo = commands.add_parser("demo", help="生成演示台账、导入并构建 (the newcomer's command)")
     demo.add_argument("--scale", type=float, default=1.0)
@@ -423,6 +425,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
         command += ["--server.port", str(args.port)]
     if args.address:
         command += ["--server.address", args.address]
+    tls_cert, tls_key = getattr(args, "tls_cert", None), getattr(args, "tls_key", None)
+    if bool(tls_cert) != bool(tls_key):
+        from chainkpi.errors import UsageError
+
+        raise UsageError("--tls-cert 与 --tls-key 须同时给出 (give both)")
+    if tls_cert:
+        for path in (tls_cert, tls_key):
+            if not path.is_file():
+                from chainkpi.errors import UsageError
+
+                raise UsageError(f"找不到证书文件 (no such file): {path}")
+        # Streamlit's own HTTPS; a district usually terminates TLS at its reverse proxy
+        # (docs/serving.md), which is what Streamlit recommends for production.
+        command += [
+            "--server.sslCertFile", str(tls_cert.resolve()),
+            "--server.sslKeyFile", str(tls_key.resolve()),
+        ]  # fmt: skip
     env = {**os.environ, "CHAINKPI_HOME": str(workspace.home)}
     # From the project root, so that its .streamlit/config.toml (telemetry off) applies.
     try:
