@@ -547,8 +547,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median, min–max)")
-    # Three runs at scale 100 (11 s each on a fast day, 28 s on a slow one) keep the whole
-    # bench under ten minutes here; the marginal cost, a difference of medians, needs three.
+    # Three runs at scale 100: the marginal cost, a difference of medians, needs three, and
+    # the bench stays under ten minutes (docs/benchmarks.md, notes).
     parser.add_argument(
         "--large-runs", type=int, default=3, help=f"runs per figure from scale {LARGE_SCALE}"
     )
@@ -562,8 +562,8 @@ def main(argv: list[str] | None = None) -> int:
     # headless browser contexts (about two thirds of its CPU) and the builds; at 15 the
     # browsers starve the dashboard and steps time out (docs/benchmarks.md).
     parser.add_argument("--load-sessions", type=int, default=6, help="load test sessions")
-    # 90 s: six sessions' first loads take about a minute here while the builds run (at 45 s,
-    # four of six had not finished theirs when the load stopped).
+    # 90 s: long enough for six sessions' first loads while the builds run
+    # (docs/benchmarks.md, notes).
     parser.add_argument("--load-duration", type=float, default=90, help="load test seconds")
     parser.add_argument("--no-load", action="store_true", help="skip the load test")
     parser.add_argument(
