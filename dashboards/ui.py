@@ -442,9 +442,9 @@ def unit(name: object, n: object = None, kpi_code: str | None = None) -> str:
 
 
 def _frame_digest(frame: pd.DataFrame) -> str:
-    """A DataFrame's cache key for figure(): a digest of its pickle, a tenth of the cost of
-    Streamlit's own hashing of a frame (0.6 ms against 6.5 ms for the quarter's 75 × 24
-    progress rows). Equal frames pickle alike; at worst a frame is drawn once more."""
+    """A DataFrame's cache key for figure(): a digest of its pickle, cheaper than Streamlit's
+    own hashing of a frame (docs/benchmarks.md, notes). Equal frames pickle alike; at worst a
+    frame is drawn once more."""
     return hashlib.blake2b(pickle.dumps(frame, protocol=5), digest_size=16).hexdigest()
 
 
