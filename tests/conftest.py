@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from chainkpi.settings import Workspace
+
+TEST_SECRET = "test-secret"
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
@@ -49,3 +53,67 @@ def raw(workspace: Workspace):
             con.close()
 
     return query
+
+
+@contextlib.contextmanager
+def workspace_env(home: Path) -> Iterator[Workspace]:
+    """The workspace at `home`, made, with CHAINKPI_HOME and the test secret set for the block
+    (a session or module fixture has no monkeypatch); the environment as it was after it."""
+    saved = {k: os.environ.get(k) for k in ("CHAINKPI_HOME", "CHAINKPI_SECRET")}
+    os.environ.update(CHAINKPI_HOME=str(home), CHAINKPI_SECRET=TEST_SECRET)
+    try:
+        workspace = Workspace.from_env()
+        workspace.ensure()
+        yield workspace
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def build_warehouse(
+    home: Path, *writers: Callable[[Path], object], unit_tests: bool = False
+) -> Workspace:
+    """A published warehouse at `home`: what `writers` put into its inbox, through the real
+    ingest (every file accepted) and the real dbt build as of test_build.AS_OF."""
+    from chainkpi.ingest.pipeline import ingest
+    from chainkpi.publish import build
+    from tests.test_build import AS_OF
+
+    with workspace_env(home) as workspace:
+        for write in writers:
+            write(workspace.inbox)
+        assert ingest(None, workspace).exit_code == 0
+        assert build(workspace, as_of=AS_OF, unit_tests=unit_tests).published
+    return workspace
+
+
+def small_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """CHAINKPI_HOME of the small warehouse, built on first use in the session (the `home`
+    fixture; a plain function for the tests that copy it outside a fixture)."""
+    from tests.dashboard_fixtures import add_test_users
+    from tests.test_build import hand_made_ledgers
+
+    home = tmp_path_factory.getbasetemp() / "small_warehouse"
+    if not Workspace(home).published_db.exists():
+        build_warehouse(home, hand_made_ledgers, unit_tests=True)
+        add_test_users(home)
+    return home
+
+
+@pytest.fixture(scope="session")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """CHAINKPI_HOME of the small warehouse most tests read: test_build's hand-made ledgers
+    through the real ingest and dbt build (with dbt's unit tests: CI runs them here), and the
+    test users of dashboard_fixtures. Built once per session and shared by the build, export,
+    fault and dashboard tests: a test that changes anything in it works on a copy. A module
+    that needs another warehouse defines a `home` of its own."""
+    return small_warehouse(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def dashboard_home(home: Path) -> Path:
+    """The same home, by the name the browser tests give it."""
+    return home

@@ -1,15 +1,11 @@
-"""A small published warehouse for the dashboard tests: the hand-made ledgers of test_build
-through the real ingest and the real dbt build, made once per test session (the first test
-module that asks builds it; later ones find it)."""
+"""Signing in for the dashboard tests, and `dashboard_workspace`: the small published
+warehouse of conftest's `home` fixture (test_build's hand-made ledgers through the real
+ingest and dbt build, made once per test session), for a test that copies it by hand."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from chainkpi.settings import Workspace
-
-SECRET = "test-secret"
 # The dashboard requires sign-in: tests sign in as these users (the AppTests by setting the
 # server-side session, the browser test through the form).
 TEST_USERS = {
@@ -36,27 +32,7 @@ def add_test_users(home: Path) -> None:
 
 
 def dashboard_workspace(tmp_path_factory) -> Path:
-    """CHAINKPI_HOME of the shared small warehouse (built on first use)."""
-    from chainkpi.ingest.pipeline import ingest
-    from chainkpi.publish import build
-    from tests.test_build import AS_OF, hand_made_ledgers
+    """CHAINKPI_HOME of the shared small warehouse (conftest's `home`, built on first use)."""
+    from tests.conftest import small_warehouse
 
-    home = tmp_path_factory.getbasetemp() / "dashboard_home"
-    workspace = Workspace(home)
-    if workspace.published_db.exists():
-        return home
-    add_test_users(home)
-    saved = {k: os.environ.get(k) for k in ("CHAINKPI_HOME", "CHAINKPI_SECRET")}
-    os.environ.update(CHAINKPI_HOME=str(home), CHAINKPI_SECRET=SECRET)
-    try:
-        workspace.ensure()
-        hand_made_ledgers(workspace.inbox)
-        assert ingest(None, workspace).exit_code == 0
-        assert build(workspace, as_of=AS_OF).published
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    return home
+    return small_warehouse(tmp_path_factory)

@@ -10,7 +10,6 @@ Real files, the real ingest and a real dbt build.
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import duckdb
 import pytest
@@ -19,15 +18,9 @@ from chainkpi.demo import by_period, generate_detailed
 from chainkpi.ingest.pipeline import ingest
 from chainkpi.publish import build
 from chainkpi.settings import Workspace
+from tests.conftest import workspace_env
 
 AS_OF = dt.date(2026, 11, 25)
-
-
-def _workspace(home) -> Workspace:
-    os.environ["CHAINKPI_HOME"] = str(home)
-    workspace = Workspace.from_env()
-    workspace.ensure()
-    return workspace
 
 
 def _rows(workspace: Workspace, sql: str) -> list[tuple]:
@@ -42,26 +35,17 @@ def _rows(workspace: Workspace, sql: str) -> list[tuple]:
 def warehouses(tmp_path_factory):
     """The demo as of AS_OF, ingested month by month into one workspace and in one run into
     another, each built as of AS_OF."""
-    saved = {k: os.environ.get(k) for k in ("CHAINKPI_HOME", "CHAINKPI_SECRET")}
-    os.environ["CHAINKPI_SECRET"] = "test-secret"
     folder = tmp_path_factory.mktemp("ledgers")
     result = generate_detailed(folder, as_of=AS_OF)
-    try:
-        monthly = _workspace(tmp_path_factory.mktemp("monthly"))
-        months = by_period(result.files)
+    months = by_period(result.files)
+    with workspace_env(tmp_path_factory.mktemp("monthly")) as monthly:
         for _, paths in months:
             assert ingest(paths, monthly).exit_code == 0
         assert build(monthly, as_of=AS_OF).published
-        at_once = _workspace(tmp_path_factory.mktemp("at_once"))
+    with workspace_env(tmp_path_factory.mktemp("at_once")) as at_once:
         assert ingest([folder], at_once).exit_code == 0
         assert build(at_once, as_of=AS_OF).published
-        yield monthly, at_once, len(months)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    return monthly, at_once, len(months)
 
 
 def test_the_history_comes_month_by_month_and_every_reference_resolves_on_the_way(warehouses):

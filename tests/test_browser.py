@@ -147,13 +147,6 @@ def screenshot_overview(
     return out
 
 
-@pytest.fixture(scope="module")
-def dashboard_home(tmp_path_factory) -> Path:
-    from tests.dashboard_fixtures import dashboard_workspace
-
-    return dashboard_workspace(tmp_path_factory)
-
-
 # In CI the test set-up installs chromium (make test → scripts/install_browser.sh): there a
 # missing browser is a failure, not a skip.
 needs_chromium = pytest.mark.skipif(

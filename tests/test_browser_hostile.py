@@ -13,13 +13,11 @@ tests/test_export.py::test_formula_looking_ledger_text_stays_text.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import pytest
 
-from chainkpi.settings import Workspace
 from tests.ledgers import rows_of, write_csv
 from tests.test_browser import browser_page, needs_chromium, serve, sign_in_page, wait_for_app
 
@@ -34,15 +32,12 @@ HOSTILE = [IMG, SCRIPT, FORMULA, MARKUP]
 def hostile_home(tmp_path_factory) -> Path:
     from chainkpi.ingest.pipeline import ingest
     from chainkpi.publish import build
+    from tests.conftest import workspace_env
     from tests.dashboard_fixtures import add_test_users
     from tests.test_build import AS_OF, hand_made_ledgers
 
     home = tmp_path_factory.mktemp("hostile_dashboard")
-    workspace = Workspace(home)
-    saved = {k: os.environ.get(k) for k in ("CHAINKPI_HOME", "CHAINKPI_SECRET")}
-    os.environ.update(CHAINKPI_HOME=str(home), CHAINKPI_SECRET="test-secret")
-    try:
-        workspace.ensure()
+    with workspace_env(home) as workspace:
         add_test_users(home)
         hand_made_ledgers(workspace.inbox)
         # Signed on 31 March 2025 and still signed at the as-of date: stuck, so they are
@@ -61,12 +56,6 @@ def hostile_home(tmp_path_factory) -> Path:
         assert result.exit_code == 0
         assert all(not f.rejected_rows for f in result.files)
         assert build(workspace, as_of=AS_OF).published
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     return home
 
 

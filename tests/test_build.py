@@ -153,28 +153,13 @@ def published_rows(workspace, sql: str, params: list | None = None) -> list[tupl
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """One real ingest + dbt build of the hand-made ledgers, shared by the arithmetic tests."""
+def built(home):
+    """The shared small warehouse (conftest's `home`): these hand-made ledgers through one
+    real ingest and dbt build, with dbt's unit tests (where CI runs them; a user's build
+    leaves them out). Read-only here: a test that changes it works on a copy."""
     from chainkpi.settings import Workspace
 
-    home = tmp_path_factory.mktemp("built")
-    saved = {k: os.environ.get(k) for k in ("CHAINKPI_HOME", "CHAINKPI_SECRET")}
-    os.environ.update(CHAINKPI_HOME=str(home), CHAINKPI_SECRET="test-secret")
-    try:
-        workspace = Workspace.from_env()
-        workspace.ensure()
-        hand_made_ledgers(workspace.inbox)
-        assert ingest(None, workspace).exit_code == 0
-        # With dbt's unit tests: this is where CI runs them (a user's build leaves them out).
-        result = build(workspace, as_of=AS_OF, unit_tests=True)
-        assert result.published
-        yield workspace
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    return Workspace(home)
 
 
 def test_kpi_progress_matches_the_hand_computed_numbers(built):
@@ -365,12 +350,15 @@ def test_the_quality_marts_say_how_each_file_was_read_and_on_which_sheet(built):
     ]
 
 
-def test_dbt_docs_generate_works_with_lineage_and_exposures(built):
+def test_dbt_docs_generate_works_with_lineage_and_exposures(built, tmp_path):
     import json
 
     from chainkpi.publish import generate_docs
+    from chainkpi.settings import Workspace
 
-    page = generate_docs(built)
+    copy = tmp_path / "home"  # the docs go into the workspace: not into the shared one
+    shutil.copytree(built.home, copy)
+    page = generate_docs(Workspace(copy))
     assert page.exists() and page.stat().st_size > 100_000
     manifest = json.loads((page.parent / "manifest.json").read_text(encoding="utf-8"))
     exposures = {e["name"]: e["depends_on"]["nodes"] for e in manifest["exposures"].values()}

@@ -3,8 +3,6 @@ the district aggregate only, rejected rows are for analysts, and cached rows nev
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -15,13 +13,6 @@ from dashboards.signin import USER_KEY
 from tests.dashboard_fixtures import TEST_USERS, sign_in
 
 APP = PROJECT_ROOT / "dashboards" / "app.py"
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory) -> Path:
-    from tests.dashboard_fixtures import dashboard_workspace
-
-    return dashboard_workspace(tmp_path_factory)
 
 
 @pytest.fixture

@@ -18,13 +18,6 @@ APP = PROJECT_ROOT / "dashboards" / "app.py"
 PAGES = ("overview", "chain", "projects", "leads", "talent", "quality", "export")
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory) -> Path:
-    from tests.dashboard_fixtures import dashboard_workspace
-
-    return dashboard_workspace(tmp_path_factory)
-
-
 @pytest.fixture
 def app(home, monkeypatch):
     """run(page, **query) -> AppTest that has landed on `page` with those query parameters."""

@@ -16,13 +16,6 @@ from chainkpi.settings import PROJECT_ROOT
 from dashboards import queries
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory) -> Path:
-    from tests.dashboard_fixtures import dashboard_workspace
-
-    return dashboard_workspace(tmp_path_factory)
-
-
 @pytest.fixture(autouse=True)
 def signed_in():
     """These tests call the queries directly: as an analyst, the widest role."""

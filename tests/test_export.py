@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import itertools
-import os
 import re
 import shutil
 import zipfile
@@ -28,9 +27,8 @@ from chainkpi.errors import UserError
 from chainkpi.export import latest_complete_quarter, write_export
 from chainkpi.export.queries import read_export
 from chainkpi.export.xlsx_export import write_xlsx
-from chainkpi.ingest.pipeline import ingest
-from chainkpi.publish import build
 from chainkpi.settings import PROJECT_ROOT, Workspace
+from tests.conftest import build_warehouse, workspace_env
 from tests.ledgers import VALID, rows_of, write_csv
 from tests.test_build import AS_OF, EXPECTED, hand_made_ledgers
 
@@ -120,22 +118,8 @@ def targets_2025() -> dict[tuple[str, str], Decimal]:
 def warehouse(tmp_path_factory):
     """One real ingest + dbt build of the hand-made and hostile ledgers, shared by the tests."""
     home = tmp_path_factory.mktemp("export")
-    saved = {k: os.environ.get(k) for k in ("CHAINKPI_HOME", "CHAINKPI_SECRET")}
-    os.environ.update(CHAINKPI_HOME=str(home), CHAINKPI_SECRET="test-secret")
-    try:
-        workspace = Workspace.from_env()
-        workspace.ensure()
-        hand_made_ledgers(workspace.inbox)
-        hostile_ledgers(workspace.inbox)
-        assert ingest(None, workspace).exit_code == 0
-        assert build(workspace, as_of=AS_OF).published
-        yield workspace
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with workspace_env(build_warehouse(home, hand_made_ledgers, hostile_ledgers).home) as ws:
+        yield ws
 
 
 @pytest.fixture(scope="module")

@@ -163,14 +163,6 @@ def _partial(files: dict[str, str]) -> list[str]:
     ]
 
 
-@pytest.fixture(scope="module")
-def built_home(tmp_path_factory) -> Path:
-    """A workspace with a published warehouse (the dashboard tests' one, built once)."""
-    from tests.dashboard_fixtures import dashboard_workspace
-
-    return dashboard_workspace(tmp_path_factory)
-
-
 # --- A workspace that cannot be created -------------------------------------------------
 
 
@@ -191,13 +183,11 @@ def test_a_workspace_under_a_file_is_a_one_line_error(command, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_a_report_or_export_folder_under_a_file_is_a_one_line_error_before_any_work(
-    built_home, tmp_path
-):
+def test_a_report_or_export_folder_under_a_file_is_a_one_line_error_before_any_work(home, tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("", encoding="utf-8")
-    home = tmp_path / "home"
-    env = {**os.environ, "CHAINKPI_HOME": str(home), "CHAINKPI_SECRET": "x"}
+    fresh = tmp_path / "home"
+    env = {**os.environ, "CHAINKPI_HOME": str(fresh), "CHAINKPI_SECRET": "x"}
     ledgers = write_csv(tmp_path / "inbox" / "leads_2025.csv", rows_of("leads")).parent
     report = subprocess.run(
         [KPI, "ingest", str(ledgers), "--report", str(blocker / "report.json")],
@@ -205,9 +195,9 @@ def test_a_report_or_export_folder_under_a_file_is_a_one_line_error_before_any_w
     )  # fmt: skip
     assert_one_line_error(report, str(blocker))
     # Refused before ingesting: nothing loaded that the report would have described.
-    assert not (home / "warehouse" / "raw_layer.duckdb").exists()
+    assert not (fresh / "warehouse" / "raw_layer.duckdb").exists()
 
-    env["CHAINKPI_HOME"] = str(built_home)
+    env["CHAINKPI_HOME"] = str(home)
     export = subprocess.run(
         [KPI, "export", "--year", "2025", "--quarter", "2", "--out", str(blocker / "out")],
         capture_output=True, text=True, env=env, timeout=300,
@@ -219,7 +209,7 @@ def test_a_report_or_export_folder_under_a_file_is_a_one_line_error_before_any_w
 
 
 @needs_mount_namespace
-def test_a_read_only_workspace_is_a_one_line_error_and_changes_nothing(built_home, tmp_path):
+def test_a_read_only_workspace_is_a_one_line_error_and_changes_nothing(home, tmp_path):
     ledgers = write_csv(tmp_path / "inbox" / "leads_new.csv", rows_of("leads", count=5)).parent
     run = confined(
         tmp_path,
@@ -235,7 +225,7 @@ def test_a_read_only_workspace_is_a_one_line_error_and_changes_nothing(built_hom
                 ],
             },
         ],
-        copy_home=built_home,
+        copy_home=home,
     )
     for done in run["read_only"]["commands"]:
         assert_one_line_error(done, "Read-only file system")
@@ -246,9 +236,7 @@ def test_a_read_only_workspace_is_a_one_line_error_and_changes_nothing(built_hom
 
 
 @needs_mount_namespace
-def test_a_full_disk_fails_the_ingest_cleanly_and_the_next_run_loads_everything(
-    built_home, tmp_path
-):
+def test_a_full_disk_fails_the_ingest_cleanly_and_the_next_run_loads_everything(home, tmp_path):
     inbox = tmp_path / "inbox"
     # Larger than the space left: the archive copy cannot be written.
     big = write_csv(inbox / "big" / "leads_big.csv", rows_of("leads", count=3000))
@@ -267,7 +255,7 @@ def test_a_full_disk_fails_the_ingest_cleanly_and_the_next_run_loads_everything(
                 "commands": [[KPI, "ingest", str(inbox), "--report", str(report)]],
             },
         ],
-        copy_home=built_home,
+        copy_home=home,
     )
     # Nothing lost: with space again, the next ingest loads both files whole.
     again = run["space_again"]["commands"][0]
@@ -296,9 +284,7 @@ def test_a_full_disk_fails_the_ingest_cleanly_and_the_next_run_loads_everything(
         pytest.param(512, id="publish-step-cannot-write"),
     ],
 )
-def test_a_full_disk_fails_the_build_and_leaves_the_published_warehouse(
-    built_home, tmp_path, free_kb
-):
+def test_a_full_disk_fails_the_build_and_leaves_the_published_warehouse(home, tmp_path, free_kb):
     run = confined(
         tmp_path,
         [
@@ -309,7 +295,7 @@ def test_a_full_disk_fails_the_build_and_leaves_the_published_warehouse(
                 "commands": [[KPI, "build", "--force", "--as-of", AS_OF.isoformat()]],
             },
         ],
-        copy_home=built_home,
+        copy_home=home,
     )
     (done,) = run["full"]["commands"]
     assert_one_line_error(done, "No space left on device")
@@ -319,7 +305,7 @@ def test_a_full_disk_fails_the_build_and_leaves_the_published_warehouse(
 
 
 @needs_mount_namespace
-def test_a_full_disk_fails_the_export_and_keeps_the_previous_export_whole(built_home, tmp_path):
+def test_a_full_disk_fails_the_export_and_keeps_the_previous_export_whole(home, tmp_path):
     exports = tmp_path / "mnt" / "home" / "exports"
     export = EXPORT_Q2
     run = confined(
@@ -332,7 +318,7 @@ def test_a_full_disk_fails_the_export_and_keeps_the_previous_export_whole(built_
                 "commands": [[*export, str(exports / "2025Q2")], [*export, str(exports / "new")]],
             },
         ],
-        copy_home=built_home,
+        copy_home=home,
     )
     assert run["before"]["commands"][0]["rc"] == 0, run["before"]["commands"][0]["stderr"]
     for done in run["full"]["commands"]:
@@ -387,14 +373,14 @@ def _unreadable_tables(path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("corrupt", [_garbage, _damaged_block], ids=["garbage", "damaged-block"])
-def test_the_next_build_replaces_a_corrupt_published_warehouse(built_home, tmp_path, corrupt):
-    home = tmp_path / "home"
-    shutil.copytree(built_home, home)
-    published = home / PUBLISHED
+def test_the_next_build_replaces_a_corrupt_published_warehouse(home, tmp_path, corrupt):
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy)
+    published = copy / PUBLISHED
     corrupt(published)
     with contextlib.suppress(duckdb.Error):  # the corruption is real: unreadable at all …
         assert _unreadable_tables(published)  # … or in part
-    env = {**os.environ, "CHAINKPI_HOME": str(home), "CHAINKPI_SECRET": "test-secret"}
+    env = {**os.environ, "CHAINKPI_HOME": str(copy), "CHAINKPI_SECRET": "test-secret"}
     # No --force: the build must notice by itself that what is published is not usable.
     done = subprocess.run(
         [KPI, "build", "--as-of", AS_OF.isoformat()],

@@ -10,11 +10,11 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.test_scope_pages import APP, home, navigate, open_page  # noqa: F401
+from tests.test_scope_pages import APP, navigate, open_page  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
-def env(home, monkeypatch):  # noqa: F811
+def env(home, monkeypatch):
     monkeypatch.setenv("CHAINKPI_HOME", str(home))
 
 
@@ -34,13 +34,13 @@ def _select(at: AppTest, label: str):
 
 
 @pytest.mark.parametrize("page", ["overview", "export"])
-def test_a_page_opens_on_the_last_finished_quarter(home, page):  # noqa: F811
+def test_a_page_opens_on_the_last_finished_quarter(home, page):
     finished = [(y, q) for y, q, state, _ in periods(home) if state == "finished"]
     at = open_page(page, "district")
     assert (int(_select(at, "年份").value), int(_select(at, "季度").value)) == finished[-1]
 
 
-def test_the_running_quarter_says_so_and_a_year_over_too(home):  # noqa: F811
+def test_the_running_quarter_says_so_and_a_year_over_too(home):
     rows = periods(home)
     running = [(y, q, day) for y, q, state, day in rows if state == "running"]
     at = open_page("overview", "district")

@@ -152,13 +152,6 @@ def screenshot_phone_overview(
     return out
 
 
-@pytest.fixture(scope="module")
-def dashboard_home(tmp_path_factory) -> Path:
-    from tests.dashboard_fixtures import dashboard_workspace
-
-    return dashboard_workspace(tmp_path_factory)
-
-
 needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists() and not os.environ.get("CI"),
     reason="/usr/bin/chromium is not installed: run scripts/install_browser.sh as root",

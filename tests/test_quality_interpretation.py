@@ -5,7 +5,6 @@ text it is: in tables and plain text, never as markdown or HTML."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import duckdb
@@ -133,17 +132,13 @@ def home(tmp_path_factory) -> Path:
     the template."""
     from chainkpi.ingest.pipeline import ingest
     from chainkpi.publish import build
-    from chainkpi.settings import Workspace
+    from tests.conftest import workspace_env
     from tests.dashboard_fixtures import add_test_users
     from tests.ledgers import rows_of, write_csv
     from tests.test_build import AS_OF
 
     home = tmp_path_factory.mktemp("interpretation")
-    saved = {k: os.environ.get(k) for k in ("CHAINKPI_HOME", "CHAINKPI_SECRET")}
-    os.environ.update(CHAINKPI_HOME=str(home), CHAINKPI_SECRET="test-secret")
-    try:
-        workspace = Workspace.from_env()
-        workspace.ensure()
+    with workspace_env(home) as workspace:
         add_test_users(home)
         write_csv(
             workspace.inbox / "projects_2025.csv",
@@ -167,12 +162,6 @@ def home(tmp_path_factory) -> Path:
                 [SHEET],
             )
         assert build(workspace, as_of=AS_OF).published
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     return home
 
 

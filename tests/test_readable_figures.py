@@ -48,13 +48,6 @@ KPI_CODES = {
 }
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory) -> Path:
-    from tests.dashboard_fixtures import dashboard_workspace
-
-    return dashboard_workspace(tmp_path_factory)
-
-
 @pytest.fixture
 def app(home, monkeypatch):
     monkeypatch.setenv("CHAINKPI_HOME", str(home))

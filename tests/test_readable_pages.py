@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -43,13 +42,6 @@ def _codes() -> set[str]:
 
 
 CODES = _codes()
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory) -> Path:
-    from tests.dashboard_fixtures import dashboard_workspace
-
-    return dashboard_workspace(tmp_path_factory)
 
 
 @pytest.fixture

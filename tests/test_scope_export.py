@@ -23,13 +23,6 @@ OTHER_CHAINS = ("SEMI", "半导体和电子信息", "先进装备制造", "新�
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory) -> Path:
-    from tests.dashboard_fixtures import dashboard_workspace
-
-    return dashboard_workspace(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
 def file_names(home) -> list[str]:
     con = duckdb.connect(str(home / "warehouse" / "chainkpi.duckdb"), read_only=True)
     try:

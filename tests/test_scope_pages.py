@@ -6,8 +6,6 @@ falls back with a one-line note."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -19,13 +17,6 @@ from tests.dashboard_fixtures import TEST_USERS, sign_in
 APP = PROJECT_ROOT / "dashboards" / "app.py"
 PICKER_PAGES = ("overview", "chain", "projects", "leads", "talent", "export")
 CHAINS = ["NE", "SEMI", "EQUIP", "MAT"]
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory) -> Path:
-    from tests.dashboard_fixtures import dashboard_workspace
-
-    return dashboard_workspace(tmp_path_factory)
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,6 @@ timeout, the session cookie is an opaque token, and signing out revokes it on th
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -21,13 +20,6 @@ from tests.test_browser import (
 )
 
 pytestmark = needs_chromium
-
-
-@pytest.fixture(scope="module")
-def dashboard_home(tmp_path_factory) -> Path:
-    from tests.dashboard_fixtures import dashboard_workspace
-
-    return dashboard_workspace(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
