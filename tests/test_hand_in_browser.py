@@ -25,16 +25,18 @@ UPLOAD_INPUT = '[data-testid="stFileUploaderDropzoneInput"]'
 def partly_bad_ledger(folder: Path) -> Path:
     """A project ledger as an office hands it in: two good rows, one with a stage it does not
     know and one signed without a signing date."""
-    return write_csv(
-        folder / "新能源产业链项目储备库2025年12月.csv",
-        rows_of(
-            "projects",
-            {"项目编号": "P-2512-01", "项目名称": "固态电池中试线"},
-            {"项目编号": "P-2512-02", "项目名称": "储能系统集成", "项目阶段": "暂缓"},
-            {"项目编号": "P-2512-03", "项目名称": "光伏组件扩产", "签约日期": ""},
-            {"项目编号": "P-2512-04", "项目名称": "氢能装备"},
-        ),
+    rows = rows_of(
+        "projects",
+        {"项目编号": "P-2512-01", "项目名称": "固态电池中试线"},
+        {"项目编号": "P-2512-02", "项目名称": "储能系统集成", "项目阶段": "暂缓"},
+        {"项目编号": "P-2512-03", "项目名称": "光伏组件扩产", "签约日期": ""},
+        {"项目编号": "P-2512-04", "项目名称": "氢能装备"},
     )
+    # The office's own headers: a synonym, and amounts in 亿元 (the page says how it read them).
+    own = {"投资主体": "业主单位", "计划总投资（万元）": "总投资（亿元）"}
+    rows = [{own.get(k, k): ("1.2" if k == "计划总投资（万元）" else v) for k, v in row.items()}
+            for row in rows]  # fmt: skip
+    return write_csv(folder / "新能源产业链项目储备库2025年12月.csv", rows)
 
 
 def hand_in(page, url: str, username: str, password: str, files: list[Path]) -> str:
@@ -86,6 +88,7 @@ def test_an_analyst_hands_in_a_ledger_in_the_browser_and_a_chain_head_does_not_s
             assert "新能源产业链项目储备库2025年12月.csv" in text
             assert "入库 2 行，拒收 2 行" in text
             assert "已发布新的数据仓库" in text
+            assert "读取方式：" in text and "折为万元" in text
             # The rejected rows (a data grid: AppTest reads its cells), the file back to fix.
             assert page.locator('[data-testid="stDataFrame"]').count() == 1
             back = "新能源产业链项目储备库2025年12月_退回修改.xlsx"

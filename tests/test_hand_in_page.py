@@ -59,9 +59,11 @@ def test_an_analyst_hands_in_good_partly_bad_and_refused_files_and_a_new_warehou
     own_home, tmp_path
 ):
     before = published_info(Workspace(own_home).published_db)["built_at"]
+    # A good ledger with the office's own header for the investor (the page says so).
     good = _csv_bytes(
         tmp_path, "projects_2025-12.csv",
-        rows_of("projects", {"项目编号": "P901"}, {"项目编号": "P902"}),
+        [{("业主单位" if k == "投资主体" else k): v for k, v in row.items()}
+         for row in rows_of("projects", {"项目编号": "P901"}, {"项目编号": "P902"})],
     )  # fmt: skip
     partly_bad = _csv_bytes(
         tmp_path, "talent_hires_2025Q4.csv",
@@ -92,6 +94,7 @@ def test_an_analyst_hands_in_good_partly_bad_and_refused_files_and_a_new_warehou
     # The report per file, in Chinese.
     assert "✓ **projects\\_2025\\-12\\.csv**" in text and "入库 2 行，拒收 0 行" in text
     assert "入库 1 行，拒收 1 行" in text  # the partly bad one
+    assert "读取方式：按同义词识别表头 业主单位→投资主体" in text
     assert "整个文件被拒收" in text and "表头缺少必填列" in text
     # The rejected row: its row number, column, masked value and the rule.
     rejected = at.dataframe[0].value
