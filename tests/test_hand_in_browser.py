@@ -65,7 +65,7 @@ def screenshot_hand_in(
 
     with tempfile.TemporaryDirectory() as folder, serve(home) as url:
         ledger = partly_bad_ledger(Path(folder))
-        with browser_page(height=1900) as page:
+        with browser_page(height=1150) as page:
             hand_in(page, url, username, password, [ledger])
             # Show the rejected rows, not the run log.
             page.wait_for_timeout(1000)
