@@ -1,9 +1,9 @@
 """The long listings of the workbook (项目清单, 产业链缺口) written vectorised.
 
-XlsxWriter keeps every cell as a Python object and writes its XML in Python: tens of
-microseconds a cell, some four minutes for the project list of 2.2 million input rows
-(480,000 projects × 15 columns; 37 µs a cell measured here on 2 busy cores, constant_memory
-mode no faster). Here XlsxWriter still writes the whole workbook — every format, width, frozen
+XlsxWriter keeps every cell as a Python object and writes its XML in Python: 37 µs a cell
+measured here (2 shared cores; its constant_memory mode no faster), over two minutes for the
+listings of 2.2 million input rows (demo scale 768: 222,825 projects and 31,500 open gaps,
+3.8 million cells), where the whole export takes 4–6 s this way. Here XlsxWriter still writes the whole workbook — every format, width, frozen
 pane, filter and conditional format, the title and header rows — but not the listing's cells:
 one DuckDB query over the listing's table (queries.read_export copies it into the export's
 in-memory database) builds their `<row>` elements, and `write_workbook` puts them in the
