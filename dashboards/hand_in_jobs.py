@@ -113,6 +113,7 @@ def stage(workspace: Workspace, uploads: Sequence[Upload]) -> tuple[Path, list[P
     (a folder per file: two files of the same name do not overwrite each other)."""
     base = workspace.home / "uploads"
     base.mkdir(parents=True, exist_ok=True)
+    base.chmod(0o700)  # handed-in files hold personal data until the ingest has archived them
     folder = Path(tempfile.mkdtemp(prefix="hand-in-", dir=base))
     paths = []
     for number, upload in enumerate(uploads, start=1):
@@ -221,9 +222,20 @@ def job(job_id: str | None) -> Job | None:
     return _JOBS.get(job_id) if job_id else None
 
 
+KEPT_FOR = dt.timedelta(hours=12)  # a finished job's report, for a session that comes back
+
+
 def forget(job_id: str | None) -> None:
     if job_id and (found := _JOBS.get(job_id)) and found.finished:
         _JOBS.pop(job_id, None)
+
+
+def _prune() -> None:
+    """Drop the jobs that finished long ago (a session that never came back for its report)."""
+    now = _now()
+    for key, old in list(_JOBS.items()):
+        if old.finished and old.finished_at and now - old.finished_at > KEPT_FOR:
+            _JOBS.pop(key, None)
 
 
 def start(
@@ -241,6 +253,7 @@ def start(
         files=[{"name": u.name, "sha256": u.sha256, "bytes": len(u.data)} for u in uploads],
         started_at=_now(),
     )
+    _prune()
     _JOBS[new.id] = new
     worker = threading.Thread(
         target=run, args=(new, workspace, list(uploads), office_chain), daemon=True,

@@ -113,8 +113,11 @@ def tr(key: str, **values: object) -> str:
 
 
 @st.cache_data(ttl=300, show_spinner=False)
-def _templates() -> list[tuple[str, bytes]]:
-    return jobs.templates()
+def _templates() -> tuple[list[tuple[str, bytes]], bytes]:
+    """Every dataset's template and all of them as one zip (made anew every 5 minutes: a
+    code added to a code-list seed reaches the dropdowns without a restart)."""
+    files = jobs.templates()
+    return files, _zip(files)
 
 
 def _zip(files: list[tuple[str, bytes]]) -> bytes:
@@ -141,9 +144,9 @@ def _local(at: object) -> str:
 def templates_section() -> None:
     with st.expander(tr("templates"), icon=":material/description:"):
         st.caption(tr("templates_hint"))
-        files = _templates()
+        files, archive = _templates()
         st.download_button(
-            tr("all_templates"), data=_zip(files), file_name="导入模板.zip",
+            tr("all_templates"), data=archive, file_name="导入模板.zip",
             mime="application/zip", icon=":material/folder_zip:", on_click="ignore",
             key="hand_in_template_zip",
         )  # fmt: skip
@@ -194,8 +197,8 @@ def file_report(report: dict, returns: dict[str, bytes], key: str) -> None:
 
     box = st.container(border=True)
     box.markdown(_file_heading(report))
-    for error in report.get("errors") or []:
-        box.error(error, icon=":material/block:")
+    for error in report.get("errors") or []:  # may quote the file's own headers: plain text
+        box.error(ui.plain(error), icon=":material/block:")
     for line in (report.get("interpretation") or {}).get("summary_zh") or []:
         box.caption(f"读取方式：{ui.plain(line)}")
     if report.get("rejected_rows"):
@@ -257,7 +260,7 @@ def result(job: jobs.Job) -> None:
     elif job.state == "done":
         st.info(tr("no_build"), icon=":material/info:")
     if job.state == "failed":
-        st.error(tr("build_failed", error=job.error), icon=":material/error:")
+        st.error(tr("build_failed", error=ui.plain(job.error)), icon=":material/error:")
     returns = dict(job.returns)
     if returns:
         st.markdown(f"**{tr('returns')}**")
@@ -310,8 +313,8 @@ def render() -> None:
         return
     uploads = [jobs.Upload(file.name, file.getvalue()) for file in chosen]
     errors = jobs.limit_errors(uploads)
-    for error in errors:
-        st.error(error, icon=":material/block:")
+    for error in errors:  # they quote the names as sent: plain text
+        st.error(ui.plain(error), icon=":material/block:")
     if errors:
         signature = sorted(upload.sha256 for upload in uploads)
         if st.session_state.get(REFUSED_KEY) != signature:  # recorded once, not every rerun
