@@ -82,6 +82,8 @@ except queries.WarehouseError as exc:
         st.warning(t("no_warehouse", lang, path=exc.path), icon=":material/database:")
     else:
         st.error(t("corrupt_warehouse", lang, path=exc.path, detail=exc.detail))
+    if page.url_path == "hand_in":  # the first ledgers are handed in before any warehouse
+        page.run()
     st.stop()
 
 built = format_local_time(info.built_at)  # with its time zone
