@@ -183,6 +183,25 @@ def test_an_analyst_and_a_chain_office_see_the_page(home, monkeypatch, role):
     assert ("只能报送新能源的台账" in _texts(at)) is (role == "office:NE")
 
 
+def test_the_first_ledgers_are_handed_in_before_there_is_a_warehouse(workspace):
+    at = sign_in(AppTest.from_file(str(APP), default_timeout=60)).run()
+    at.switch_page("views/hand_in.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.warning  # no warehouse yet, says the dashboard
+    assert at.title[0].value == "数据报送" and at.file_uploader
+
+
+def test_the_page_speaks_english_too(home, monkeypatch):
+    monkeypatch.setenv("CHAINKPI_HOME", str(home))
+    at = sign_in(AppTest.from_file(str(APP), default_timeout=60))
+    at.query_params["lang"] = "en"
+    at.run()
+    at.switch_page("views/hand_in.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Hand in"
+    assert at.file_uploader[0].label == "Ledger files (.xlsx, .xls, .csv)"
+
+
 def test_kpi_user_add_accepts_an_office_role(tmp_path, monkeypatch):
     monkeypatch.setenv("CHAINKPI_HOME", str(tmp_path))
     done = subprocess.run(
