@@ -125,10 +125,11 @@ class Client:
                 self._delta(msg.delta, run)
             elif kind == "navigation":
                 # The default page's url path is "" (it is the app's root): named by its own.
-                self.pages = {
+                pages = {
                     (p.url_pathname or "overview"): p.page_script_hash
                     for p in msg.navigation.app_pages
                 }
+                self.pages = pages or self.pages
             elif kind == "page_not_found":
                 run.problems.append("page not found")
             elif kind == "script_finished":
@@ -204,13 +205,18 @@ async def _switch_pages(
 ) -> None:
     current = "overview"
     while time.monotonic() < deadline:
-        target = rng.choice([p for p in PAGES if p != current and p in client.pages])
+        targets = [p for p in PAGES if p != current and p in client.pages]
+        if not targets:
+            raise RuntimeError(f"no page to switch to: the navigation lists {sorted(client.pages)}")
+        target = rng.choice(targets)
         started = time.perf_counter()
         await client.rerun(page_hash=client.pages[target], page_name=target)
         run = await client.finish(timeout)
         session.page_s.append(time.perf_counter() - started)
         session.page_of.append(target)
         session.page_bytes.append(run.bytes)
+        if run.text_inputs:
+            run.problems.append("signed out: the sign-in form came back")
         session.errors.extend(f"{current} → {target}: {p}" for p in run.problems)
         current = target
 
@@ -332,12 +338,14 @@ def _peak_rss_mb(pid: int) -> float | None:
 
 
 def _make_users(folder: Path) -> tuple[Path, list[tuple[str, str]]]:
-    """One user per role, in a users file of the run's own."""
+    """One user per role that reads the pages (district, analyst, each chain office), in a
+    users file of the run's own."""
     from chainkpi import auth
 
     path = folder / "users.toml"
     users = []
-    for n, role in enumerate(auth.ROLES):
+    readers = [r for r in auth.ROLES if r in ("district", "analyst") or r.startswith("chain:")]
+    for n, role in enumerate(readers):
         name, password = f"wsload{n}", secrets.token_urlsafe(12)
         auth.add_user(path, name, role, password, f"ws load {role}")
         users.append((name, password))
