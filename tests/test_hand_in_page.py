@@ -156,6 +156,46 @@ def test_a_file_handed_in_before_is_skipped_and_the_warehouse_not_rebuilt(own_ho
     assert job.build == "not_run" and job.returns == []
 
 
+def _until(condition, what: str) -> None:
+    """Wait for a condition of another thread or process (no time is asserted: the cap only
+    keeps a broken run from hanging)."""
+    event = threading.Event()
+    for _ in range(9000):
+        if condition():
+            return
+        event.wait(0.1)
+    raise AssertionError(f"never happened: {what}")
+
+
+def test_while_a_build_runs_readers_keep_the_old_warehouse_and_a_second_upload_waits(
+    own_home, tmp_path, monkeypatch
+):
+    pause = tmp_path / "publish.pause"  # publish.py's test hook: the build waits before publishing
+    monkeypatch.setenv("CHAINKPI_PUBLISH_PAUSE_FILE", str(pause))
+    workspace = Workspace(own_home)
+    before = published_info(workspace.published_db)["built_at"]
+    ledger = jobs.Upload(
+        "leader_projects_2025Q4.csv",
+        _csv_bytes(tmp_path, "leader_projects_2025Q4.csv", rows_of("leader_projects")),
+    )
+    first = jobs.start(workspace, [ledger], "tester", "analyst")
+    _until(pause.exists, "the build reaching its publish")
+    assert first.state == "building"
+    # The new warehouse is built but not published: readers still read the old one.
+    assert published_info(workspace.published_db)["built_at"] == before
+    second = jobs.start(workspace, [ledger], "tester2", "analyst")
+    _until(lambda: "排队等待" in "".join(second.snapshot()["lines"]), "the second upload waiting")
+    assert second.state == "waiting" and not second.reports
+    pause.unlink()
+    _until(lambda: first.finished and second.finished, "both uploads finishing")
+    assert first.state == "done" and first.build == "published"
+    assert published_info(workspace.published_db)["built_at"] != before
+    # The second ran after the first: the same file, already ingested, nothing to build.
+    assert [r["status"] for r in second.reports] == ["already_ingested"]
+    assert second.build == "not_run"
+    assert [e["user"] for e in _uploads_log(own_home)] == ["tester", "tester2"]
+
+
 # --------------------------------------------------------------------------- who sees the page
 
 
@@ -298,16 +338,8 @@ def test_a_second_upload_waits_for_the_one_running_and_says_so(workspace, tmp_pa
         fcntl.flock(held, fcntl.LOCK_EX)  # another upload's job (another server process)
         job = jobs.start(workspace, [jobs.Upload("projects_2025-11.csv", mixed)], "t", "office:NE",
                          "NE")  # fmt: skip
-        said = threading.Event()
-        for _ in range(600):
-            if "排队等待" in "".join(job.snapshot()["lines"]):
-                said.set()
-                break
-            threading.Event().wait(0.1)
-        assert said.is_set() and job.state == "waiting"
+        _until(lambda: "排队等待" in "".join(job.snapshot()["lines"]), "the upload waiting")
+        assert job.state == "waiting"
         fcntl.flock(held, fcntl.LOCK_UN)
-    for _ in range(600):
-        if job.finished:
-            break
-        threading.Event().wait(0.1)
+    _until(lambda: job.finished, "the upload finishing once the lock is free")
     assert job.state == "done"
