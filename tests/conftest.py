@@ -90,19 +90,6 @@ def build_warehouse(
     return workspace
 
 
-def small_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """CHAINKPI_HOME of the small warehouse, built on first use in the session (the `home`
-    fixture; a plain function for the tests that copy it outside a fixture)."""
-    from tests.dashboard_fixtures import add_test_users
-    from tests.test_build import hand_made_ledgers
-
-    home = tmp_path_factory.getbasetemp() / "small_warehouse"
-    if not Workspace(home).published_db.exists():
-        build_warehouse(home, hand_made_ledgers, unit_tests=True)
-        add_test_users(home)
-    return home
-
-
 @pytest.fixture(scope="session")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """CHAINKPI_HOME of the small warehouse most tests read: test_build's hand-made ledgers
@@ -110,7 +97,13 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     test users of dashboard_fixtures. Built once per session and shared by the build, export,
     fault and dashboard tests: a test that changes anything in it works on a copy. A module
     that needs another warehouse defines a `home` of its own."""
-    return small_warehouse(tmp_path_factory)
+    from tests.dashboard_fixtures import add_test_users
+    from tests.test_build import hand_made_ledgers
+
+    home = tmp_path_factory.getbasetemp() / "small_warehouse"
+    build_warehouse(home, hand_made_ledgers, unit_tests=True)
+    add_test_users(home)
+    return home
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,5 @@
-"""Signing in for the dashboard tests, and `dashboard_workspace`: the small published
-warehouse of conftest's `home` fixture (test_build's hand-made ledgers through the real
-ingest and dbt build, made once per test session), for a test that copies it by hand."""
+"""Signing in for the dashboard tests: the test users (added to conftest's shared warehouse,
+`home`) and what the sign-in form does to an AppTest's session."""
 
 from __future__ import annotations
 
@@ -29,10 +28,3 @@ def add_test_users(home: Path) -> None:
     if not path.exists():
         for username, (role, password) in TEST_USERS.items():
             auth.add_user(path, username, role, password)
-
-
-def dashboard_workspace(tmp_path_factory) -> Path:
-    """CHAINKPI_HOME of the shared small warehouse (conftest's `home`, built on first use)."""
-    from tests.conftest import small_warehouse
-
-    return small_warehouse(tmp_path_factory)

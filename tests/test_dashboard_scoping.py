@@ -3,8 +3,6 @@ to say anything is scoped to a chain office's own chain (or refused), never read
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from dashboards import queries
@@ -15,21 +13,14 @@ NEW_CHAIN_QUERY = "select project_id, chain_code from main.dim_project_pipeline 
 NEW_UNCHAINED_QUERY = "select count(*) as project_count from main.dim_project_pipeline"
 
 
-@pytest.fixture(scope="module")
-def scoping_home(tmp_path_factory) -> Path:
-    from tests.dashboard_fixtures import dashboard_workspace
-
-    return dashboard_workspace(tmp_path_factory)
-
-
 @pytest.fixture
-def as_role(scoping_home, monkeypatch):
+def as_role(home, monkeypatch):
     """Sign in as `role` (what the sign-in form does to the server-side session)."""
     import streamlit as st
 
     from dashboards.signin import USER_KEY
 
-    monkeypatch.setenv("CHAINKPI_HOME", str(scoping_home))
+    monkeypatch.setenv("CHAINKPI_HOME", str(home))
 
     def sign_in(role: str) -> None:
         st.session_state[USER_KEY] = {"username": "t", "role": role, "display_name": "t"}

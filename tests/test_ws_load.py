@@ -10,10 +10,7 @@ import sys
 from chainkpi.settings import PROJECT_ROOT
 
 
-def test_two_sessions_sign_in_and_are_served_pages_without_error(tmp_path, tmp_path_factory):
-    from tests.dashboard_fixtures import dashboard_workspace
-
-    home = dashboard_workspace(tmp_path_factory)
+def test_two_sessions_sign_in_and_are_served_pages_without_error(home, tmp_path):
     out = tmp_path / "ws_load.json"
     done = subprocess.run(
         [
