@@ -111,6 +111,8 @@ def fetch(sql: str, params: tuple = (), *, district_wide: bool = False) -> pd.Da
     declares that the query reads data every role may see whole (no `chain_code` filter).
     """
     scope = current_scope()
+    if not scope.reads_data:  # admin, auditor: separated duties read no data at all
+        raise NotAllowed(f"role {scope.role} reads no data")
     path = published_path()
     version = warehouse_version(path)
     if version is None:
@@ -207,6 +209,29 @@ def kpi_monthly(year: int, chain_code: str, kpi_code: str) -> pd.DataFrame:
 def chains() -> pd.DataFrame:
     """ALL first, then the four chains."""
     return fetch(_CHAINS)
+
+
+_SUBMISSIONS = """
+select
+    chain_code,
+    dataset,
+    frequency,
+    period,
+    period_start_date,
+    due_date,
+    handed_in_at,
+    submission_status,
+    days_late,
+    chain_sort_order
+from main.fct_submission_status
+order by period_start_date, chain_sort_order, dataset
+"""
+
+
+def submission_status() -> pd.DataFrame:
+    """报送情况: every chain × dataset × period of the reporting schedule (a chain office: its
+    own chain's rows)."""
+    return fetch(_SUBMISSIONS)
 
 
 # --- Investment marts -----------------------------------------------------------------------

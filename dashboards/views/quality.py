@@ -10,7 +10,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboards import queries, ui
+from dashboards import queries, submission_grid, ui
 from dashboards.i18n import (
     CHAIN_SOURCES,
     SHEET_REASONS,
@@ -320,6 +320,7 @@ def _freshness() -> None:
 def render() -> None:
     st.title(tr("quality_title"))
     _freshness()
+    submission_grid.render()
     _files()
     try:
         _row_issues(queries.ingest_rejections(), tr("rejections"), tr("rejections_none"))
