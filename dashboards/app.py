@@ -52,6 +52,9 @@ user = signin.resume(ui.tr)
 # anyone else's navigation, so its URL does not open for them either.
 if user and auth.Scope(user["role"]).hands_in:
     PAGES.append(("hand_in", "page_hand_in", ":material/upload_file:"))
+# Separated duties (admin: users; auditor: the audit trail) see their one page and no data.
+if user and user["role"] in signin.DUTY_PAGES:
+    PAGES = [signin.DUTY_PAGES[user["role"]]]
 
 # The page the URL asks for is resolved before signing in, and the navigation is hidden
 # until then: a bookmarked or shared link (/projects?chain=SEMI) keeps its page and filters
@@ -63,7 +66,7 @@ page = st.navigation(
             title=t(label, lang),
             icon=icon,
             url_path=name,
-            default=name == "overview",
+            default=name == PAGES[0][0],
         )
         for name, label, icon in PAGES
     ],
@@ -90,7 +93,7 @@ built = format_local_time(info.built_at)  # with its time zone
 as_of = info.as_of_date.strftime("%Y-%m-%d") if hasattr(info.as_of_date, "strftime") else info.as_of_date  # fmt: skip
 st.sidebar.caption(t("built_at", lang, built_at=built, as_of=as_of))
 # 区领导（演示）· 区领导 / District leader (demo) · District: names and roles in the language.
-st.sidebar.caption(user_line(user, lang))
+st.sidebar.caption(ui.plain(user_line(user, lang)))  # a display name is text, not Markdown
 st.sidebar.button(t("signout", lang), on_click=signin.sign_out)
 
 ui.enter_page(page.url_path)
@@ -98,4 +101,5 @@ try:
     page.run()
 except queries.WarehouseError as exc:
     st.error(t("corrupt_warehouse", lang, path=exc.path, detail=exc.detail))
+signin.record_view(page.url_path or PAGES[0][0])  # the audit trail: the page and its filters
 ui.settle_memory(page.url_path)

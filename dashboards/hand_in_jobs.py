@@ -474,6 +474,21 @@ def record(workspace: Workspace, job: Job, refused: Sequence[str] = ()) -> Path:
     path = workspace.logs / UPLOAD_LOG
     with path.open("a", encoding="utf-8") as log:
         log.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    from chainkpi import audit  # the audit trail (等保 安全审计): the upload, its files' sha256s
+
+    audit.record(
+        "upload",
+        user=job.username,
+        workspace=workspace,
+        role=job.role,
+        job=job.id,
+        files=[
+            {k: f.get(k) for k in ("name", "sha256", "bytes", "status", "rows_loaded")}
+            for f in files
+        ],
+        result=entry["result"],
+        refused=list(refused),
+    )
     return path
 
 

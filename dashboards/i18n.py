@@ -30,6 +30,7 @@ _ZH: dict[str, str] = {
     "signin_password": "密码",
     "signin_button": "登录",
     "signin_failed": "用户名或密码不正确",
+    "signin_unavailable": "登录暂不可用：用户配置有误，请联系系统管理员",
     "signin_no_users": "还没有配置看板用户：请用 kpi user add 添加（{path}）",
     "signin_oidc": "使用统一身份认证登录",
     "signin_oidc_unknown": "{email} 未在用户配置中登记，请联系管理员",
@@ -45,6 +46,8 @@ _ZH: dict[str, str] = {
     "page_quality": "数据质量",
     "page_export": "导出",
     "page_hand_in": "数据报送",
+    "page_users": "用户",
+    "page_audit": "审计记录",
     # pickers
     "year": "年份",
     "quarter": "季度",
@@ -233,6 +236,7 @@ _EN: dict[str, str] = {
     "signin_password": "Password",
     "signin_button": "Sign in",
     "signin_failed": "Wrong user name or password",
+    "signin_unavailable": "Sign-in is unavailable: the users file is invalid; contact the administrator",
     "signin_no_users": "No dashboard users configured yet: add one with kpi user add ({path})",
     "signin_oidc": "Sign in with the identity provider",
     "signin_oidc_unknown": "{email} is not registered in the users file; ask the administrator",
@@ -248,6 +252,8 @@ _EN: dict[str, str] = {
     "page_quality": "Data quality",
     "page_export": "Export",
     "page_hand_in": "Hand in",
+    "page_users": "Users",
+    "page_audit": "Audit trail",
     "year": "Year",
     "quarter": "Quarter",
     "chain": "Chain",
@@ -605,7 +611,12 @@ def kpi_help_missing(codes) -> set[str]:
     return set(codes) - set(_KPI_HELP_EN)
 
 
-_ROLE_LABELS = {"district": ("区领导", "District"), "analyst": ("数据分析员", "Analyst")}
+_ROLE_LABELS = {
+    "district": ("区领导", "District"),
+    "analyst": ("数据分析员", "Analyst"),
+    "admin": ("用户管理员", "User administrator"),
+    "auditor": ("安全审计员", "Auditor"),
+}
 # The demo users' display names (chainkpi.auth.DEMO_USERS) in English.
 _DEMO_NAMES_EN = {
     "区领导（演示）": "District leader (demo)",

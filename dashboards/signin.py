@@ -18,22 +18,43 @@ Streamlit's script API sends no HTTP response of its own, so the cookie is writt
 three-line script in the page (`st.html(..., unsafe_allow_javascript=True)`): SameSite=Strict,
 Secure over HTTPS, a session cookie (gone when the browser closes) — but not HttpOnly, which
 only a server's Set-Cookie header can give. SECURITY.md says what follows from that.
+
+等保 身份鉴别 and 安全审计 (issue 20): the form locks an account, and a client address, after
+repeated failures (chainkpi.lockout), with the one message of a wrong password for an unknown
+user, a wrong password and a locked account alike. Sign-in, failure, lockout, sign-out, a
+session ended by the store (idle, lifetime, revoked, user removed or disabled), a role
+changed under a live session, each page view with its filters and each download go to the
+audit trail (chainkpi.audit), under the dashboard user's name and the client address.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import re
+import time
 
 import streamlit as st
 
-from chainkpi import auth, sessions
+from chainkpi import audit, auth, sessions
+from chainkpi.errors import UsageError
+from chainkpi.lockout import Lockout
 
 USER_KEY = "chainkpi_user"
 TOKEN_KEY = "_chainkpi_session_token"  # the session's token, server-side memory only
 NOTE_KEY = "_chainkpi_signin_note"  # a one-line note for the sign-in form (session ended)
 FORGET_KEY = "_chainkpi_forget_cookie"  # have the browser drop the cookie at the next form
 DEAD_KEY = "_chainkpi_dead_cookie"  # this session's cookie was tried and is not alive
+OIDC_KEY = "_chainkpi_oidc"  # signed in by st.login: re-mapped from users.toml every run
+VIEW_KEY = "_chainkpi_last_view"  # (page, filters) last written to the audit trail
+UNKNOWN_USER = "(unknown)"  # the audit's user for a name not in users.toml (never the text typed)
+# The roles of separated duties (等保 访问控制) see one page each and no data.
+DUTY_PAGES = {
+    "admin": ("users", "page_users", ":material/group:"),
+    "auditor": ("audit", "page_audit", ":material/policy:"),
+}
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
+_ADDRESS = re.compile(r"[0-9A-Fa-f:.]{2,64}")  # an IPv4 or IPv6 address's characters
 
 
 class NotSignedIn(Exception):
@@ -56,6 +77,36 @@ def _oidc_configured() -> bool:
         return "auth" in st.secrets
     except Exception:  # no secrets file at all
         return False
+
+
+def client_address() -> str:
+    """The client's address as far as the server can tell, '' when it cannot.
+
+    `st.context.ip_address` is the connection's peer; Streamlit gives None when that is this
+    machine (127.0.0.1, ::1): a local browser, or the district's reverse proxy, which then
+    says who its client is in X-Real-IP or as the last X-Forwarded-For entry (the one the
+    proxy appended). Those headers are read only from a local peer: from anyone else they
+    could be forged. '' (a local browser) locks accounts only, never an address."""
+    try:
+        peer = st.context.ip_address
+    except Exception:  # no browser behind this session (AppTest, bare mode)
+        return ""
+    if isinstance(peer, str) and peer:
+        return peer if _ADDRESS.fullmatch(peer) else ""
+    try:
+        headers = st.context.headers
+        real = (headers.get("X-Real-IP") or "").strip()
+        forwarded = headers.get_all("X-Forwarded-For") or []
+    except Exception:
+        return ""
+    last = forwarded[-1].split(",")[-1].strip() if forwarded else ""
+    found = real or last
+    return found if _ADDRESS.fullmatch(found) else ""
+
+
+def _audit(event: str, user: str | None, **details: object) -> None:
+    """One record of the dashboard's in the audit trail, with the client address."""
+    audit.record(event, user=user or UNKNOWN_USER, client=client_address(), **details)
 
 
 def _record(user: auth.User) -> dict:
@@ -83,17 +134,22 @@ def resume(tr) -> dict | None:
     user = current_user()
     token = st.session_state.get(TOKEN_KEY)
     if user is not None and token is None:
+        if st.session_state.get(OIDC_KEY):
+            return _recheck_oidc(user, tr)
         return user
     if token is None:
         token = _cookie_token()
         if token is None or token == st.session_state.get(DEAD_KEY):
             return None
     store = sessions.SessionStore.for_workspace()
+    stored = store.peek(token)  # before resolve(), which deletes an expired session
     username = store.resolve(token)
-    found = auth.load_users(auth.users_file()).get(username) if username else None
+    found = _users_or_stop(tr).get(username) if username else None
     if found is None:
         if username:
-            store.revoke(token)  # the user was removed from users.toml
+            store.revoke(token)  # the user was removed from users.toml, or disabled
+        who = username or (stored[0] if stored else None) or (user or {}).get("username")
+        _audit("session_end", who, reason=_why_ended(store, stored, username))
         _clear_session()
         st.session_state[FORGET_KEY] = True
         st.session_state[DEAD_KEY] = _cookie_token()
@@ -102,8 +158,67 @@ def resume(tr) -> dict | None:
         )
         return None
     record = _record(found)
+    if user is not None and user.get("role") != found.role:
+        _audit("role_changed", found.username, before=user.get("role"), after=found.role)
+        _forget_page_state()
     st.session_state[USER_KEY] = record
     st.session_state[TOKEN_KEY] = token
+    return record
+
+
+def _users_or_stop(tr) -> dict[str, auth.User]:
+    """users.toml's users; if the file cannot be read, one line for the visitor — no path,
+    no exception, no traceback (those go to the server's log for the administrator)."""
+    try:
+        return auth.load_users(auth.users_file())
+    except UsageError as exc:
+        logging.getLogger("chainkpi.signin").error("%s", exc)
+        st.title(tr("signin_title"))
+        st.error(tr("signin_unavailable"))
+        st.stop()
+        raise  # st.stop() raised already; for the type checker
+
+
+def _why_ended(
+    store: sessions.SessionStore, stored: tuple[str, float, float] | None, username: str | None
+) -> str:
+    """Why a session's token no longer signs its user in, in the audit's words."""
+    if username:  # alive in the store, but the user is gone from users.toml or disabled
+        every = auth.load_users(auth.users_file(), include_disabled=True)
+        return "user_disabled" if username in every else "user_removed"
+    if stored is None:  # signed out, ended by `kpi user …`, or never issued
+        return "revoked"
+    _name, created_at, last_seen_at = stored
+    now = time.time()
+    if now - last_seen_at > store.idle.total_seconds():
+        return "idle_timeout"
+    if now - created_at > store.max_lifetime.total_seconds():
+        return "lifetime"
+    return "revoked"
+
+
+def _forget_page_state() -> None:
+    """A new role: the pages' remembered filters were the old scope's."""
+    for key in list(st.session_state.keys()):
+        if key.startswith(("_keep_", "_owner_")) or key == VIEW_KEY:
+            del st.session_state[key]
+
+
+def _recheck_oidc(user: dict, tr) -> dict | None:
+    """An OIDC session: the address must still map to a user of users.toml, role afresh."""
+    users = auth.load_users(auth.users_file())
+    email = (user.get("email") or "").lower()
+    match = next((u for u in users.values() if u.email and u.email.lower() == email), None)
+    if match is None:
+        _audit("session_end", user.get("username"), reason="user_removed")
+        _clear_session()
+        st.session_state[NOTE_KEY] = tr("session_ended", minutes="—")
+        return None
+    record = {**_record(match), "email": match.email}
+    if record["role"] != user.get("role"):
+        _audit("role_changed", match.username, before=user.get("role"), after=match.role)
+        _forget_page_state()
+    st.session_state[USER_KEY] = record
     return record
 
 
@@ -138,7 +253,10 @@ def _sign_in_with_oidc(users: dict[str, auth.User], tr) -> None:
         st.error(tr("signin_oidc_unknown", email=email))
         st.button(tr("signout"), on_click=st.logout)
         st.stop()
-    st.session_state[USER_KEY] = _record(match)
+    if not st.session_state.get(OIDC_KEY):
+        _audit("signin", match.username, method="oidc", role=match.role)
+    st.session_state[USER_KEY] = {**_record(match), "email": match.email}
+    st.session_state[OIDC_KEY] = True
 
 
 def require_user(tr) -> dict:
@@ -152,7 +270,7 @@ def require_user(tr) -> dict:
     if st.session_state.pop(FORGET_KEY, False):
         _cookie_script(None)
     path = auth.users_file()
-    users = auth.load_users(path)
+    users = _users_or_stop(tr)
     if not users:
         st.title(tr("signin_title"))
         st.warning(tr("signin_no_users", path=path))
@@ -169,15 +287,47 @@ def require_user(tr) -> dict:
         password = st.text_input(tr("signin_password"), type="password")
         submitted = st.form_submit_button(tr("signin_button"), type="primary")
     if submitted:
-        found = auth.authenticate(users, username, password)
-        if found:
-            token = sessions.SessionStore.for_workspace().create(found.username)
-            st.session_state.pop(NOTE_KEY, None)
-            st.session_state[USER_KEY] = _record(found)
-            st.session_state[TOKEN_KEY] = token
+        if _check_password(users, username, password):
             st.rerun()
+        # One message whatever failed: an unknown name, a wrong password, a locked account.
         st.error(tr("signin_failed"))
     st.stop()
+
+
+def _check_password(users: dict[str, auth.User], username: str, password: str) -> bool:
+    """The form's submission: signs the user in (True), or records why not (False)."""
+    name = username.strip()
+    client = client_address()
+    guard = Lockout.for_workspace()
+    locked_until = guard.locked_until(name, client)
+    # The hash is checked even when locked, so the answer takes as long either way.
+    found = auth.authenticate(users, name, password)
+    every = auth.load_users(auth.users_file(), include_disabled=True)
+    who = name if name in every else None  # never the text typed for an unknown name
+    if locked_until is not None:
+        _audit("signin_failed", who, reason="locked", right_password=found is not None)
+        return False
+    if found is None:
+        reason = (
+            "unknown_user"
+            if who is None
+            else ("disabled" if every[who].disabled else "wrong_password")
+        )
+        locked = guard.attempt(name, client, ok=False)
+        _audit("signin_failed", who, reason=reason)
+        if locked:
+            ends = dt.datetime.fromtimestamp(guard.locked_until(name, client) or 0, dt.UTC)
+            _audit(
+                "lockout", who, until=ends.strftime("%Y-%m-%dT%H:%M:%SZ"), failures=guard.failures
+            )
+        return False
+    guard.attempt(name, client, ok=True)
+    token = sessions.SessionStore.for_workspace().create(found.username)
+    _audit("signin", found.username, method="password", role=found.role)
+    st.session_state.pop(NOTE_KEY, None)
+    st.session_state[USER_KEY] = _record(found)
+    st.session_state[TOKEN_KEY] = token
+    return True
 
 
 def _clear_session() -> None:
@@ -190,7 +340,59 @@ def _clear_session() -> None:
 def sign_out() -> None:
     """Revoke the session's token (a reload, or the cookie replayed, no longer signs in),
     forget everything of the session, and have the browser drop the cookie."""
+    user = current_user()
     sessions.SessionStore.for_workspace().revoke(st.session_state.get(TOKEN_KEY))
+    if user:
+        _audit("signout", user.get("username"))
     _clear_session()
     st.session_state[FORGET_KEY] = True
     st.session_state[DEAD_KEY] = _cookie_token()  # revoked too, if it was this session's
+
+
+# ------------------------------------------------------------------ the audit of use (安全审计)
+
+_FILTER_KEYS = 12  # at most this many URL parameters in a view's record, each cut to 100
+
+
+def record_view(page: str) -> None:
+    """A record of the page this run showed and its filters (the URL's parameters: every
+    picker mirrors itself there) — once per page opened or filter changed, not per rerun."""
+    user = current_user()
+    if not user:
+        return
+    try:
+        params = st.query_params.to_dict()
+    except Exception:
+        params = {}
+    filters = {
+        str(key)[:40]: str(value)[:100]
+        for key, value in list(params.items())[:_FILTER_KEYS]
+        if key != "lang"
+    }
+    view = (page, tuple(sorted(filters.items())))
+    if st.session_state.get(VIEW_KEY) == view:
+        return
+    st.session_state[VIEW_KEY] = view
+    _audit("view", user.get("username"), page=page, filters=filters)
+
+
+def record_download(what: str, file_name: str, **details: object) -> None:
+    """A download button's click (its on_click): what, the file, its chain and period."""
+    user = current_user() or {}
+    _audit("download", user.get("username"), what=what, file=file_name, **details)
+
+
+def download_button(container, label: str, data, *, file_name: str, mime: str, what: str,
+                    key: str, icon: str | None = None, **details: object) -> bool:  # fmt: skip
+    """st.download_button that writes an audit record when clicked (what, chain, period)."""
+    return container.download_button(
+        label,
+        data=data,
+        file_name=file_name,
+        mime=mime,
+        icon=icon,
+        key=key,
+        on_click=record_download,
+        args=(what, file_name),
+        kwargs=details,
+    )

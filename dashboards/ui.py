@@ -403,11 +403,39 @@ def empty(message: str, *, container=st) -> None:
     container.info(message, icon=":material/info:")
 
 
+# A text cell a spreadsheet would run as a formula when the grid's own "Download as CSV" is
+# opened in Excel (issue 20, item 7): = + - @ first, or a tab or carriage return.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with each text cell that a spreadsheet would take for a formula prefixed by
+    an apostrophe (OWASP's CSV-injection advice): `'=HYPERLINK(…)` reads, and exports, as
+    text. Numbers, dates and a lone sign are left as they are. Every frame the dashboard
+    shows goes through this, so the grid's CSV download carries no live formula."""
+    out = None
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype != object and not pd.api.types.is_string_dtype(column):
+            continue
+        risky = column.map(
+            lambda v: isinstance(v, str) and len(v) > 1 and v.startswith(_FORMULA_START)
+        )
+        if risky.any():
+            out = frame.copy() if out is None else out
+            out[name] = column.mask(risky, "'" + column.astype(str))
+    return frame if out is None else out
+
+
 def table(df, *, container=st, column_config: dict | None = None, height=None):
     """A table as a head reads it: a missing value is —, numbers with thousands separators and
     no trailing zeros (Streamlit's localized format: 15,200 · 12,263.8), dates as dates. A
     styled table (pandas Styler) shows its display values, made by charts.cell_text. Wide
     tables scroll inside their own frame, never the page."""
+    if hasattr(df, "data") and hasattr(df, "format"):  # a Styler: its data made safe
+        df.data = formula_safe(df.data)
+    else:
+        df = formula_safe(df)
     data = df.data if hasattr(df, "data") and hasattr(df, "format") else df
     config = dict(column_config or {})
     for name in data.columns:

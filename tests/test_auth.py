@@ -36,7 +36,7 @@ def test_user_add_stores_a_salted_hash_never_the_password(workspace):
 
 @pytest.mark.parametrize(
     ("username", "role", "password"),
-    [("a.b", "district", "longenough"), ("ok", "chain:XX", "longenough"), ("ok", "admin", "longenough"),
+    [("a.b", "district", "longenough"), ("ok", "chain:XX", "longenough"), ("ok", "superuser", "longenough"),
      ("ok", "analyst", "short")],
 )  # fmt: skip
 def test_bad_users_are_refused(tmp_path, username, role, password):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import queries, ui
+from dashboards import queries, signin, ui
 from dashboards.i18n import LANG_NAMES, LANGS
 from dashboards.ui import tr
 
@@ -54,13 +54,19 @@ def render() -> None:
     st.success(tr("export_ready", n=len(files)), icon=":material/check_circle:")
     for name, data in files:
         suffix = name[name.rfind(".") :]
-        st.download_button(
+        # Each click is an audit record (what, chain, period): signin.download_button.
+        signin.download_button(
+            st,
             name,
-            data=data,
+            data,
             file_name=name,
             mime=MIME.get(suffix, "application/octet-stream"),
             icon=":material/download:",
             key=f"dl_{name}",
+            what="export",
+            chain=chain_code,
+            period=f"{year}Q{quarter}",
+            lang=report_lang,
         )
 
 

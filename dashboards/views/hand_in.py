@@ -203,14 +203,18 @@ def file_report(report: dict, returns: dict[str, bytes], key: str) -> None:
         box.caption(f"读取方式：{ui.plain(line)}")
     if report.get("rejected_rows"):
         box.markdown(f"**{tr('rejected_rows')}**")
-        box.dataframe(
-            _rows_table(report, report["rejected_rows"], lambda item: message(item["rule"])),
+        box.dataframe(  # formula_safe: the grid's CSV download runs no formula
+            ui.formula_safe(
+                _rows_table(report, report["rejected_rows"], lambda item: message(item["rule"]))
+            ),
             hide_index=True,
         )
     if report.get("warnings"):
         box.markdown(f"**{tr('warnings')}**")
-        box.dataframe(
-            _rows_table(report, report["warnings"], lambda item: item.get("message", "")),
+        box.dataframe(  # formula_safe: the grid's CSV download runs no formula
+            ui.formula_safe(
+                _rows_table(report, report["warnings"], lambda item: item.get("message", ""))
+            ),
             hide_index=True,
         )
     if report.get("unknown_columns"):

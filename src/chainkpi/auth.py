@@ -31,7 +31,11 @@ ROLES = (
     # A chain's office that hands in its own ledgers on the 数据报送 page (handing_in.md):
     # reads as chain:CODE does, and may hand in only files whose rows are all of its chain.
     *(f"office:{code}" for code in CHAINS),
+    # Separated duties (等保 访问控制): manages users, sees no data; reads the audit trail only.
+    "admin",
+    "auditor",
 )
+DUTY_ROLES = ("admin", "auditor")
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -49,7 +53,14 @@ class Scope:
     @property
     def chains(self) -> tuple[str, ...]:
         """Chain codes whose rows this user may read (ALL = the district aggregate)."""
+        if not self.reads_data:
+            return ()
         return ("ALL", self.chain) if self.chain else ("ALL", *CHAINS)
+
+    @property
+    def reads_data(self) -> bool:
+        """False for the separated duties (admin, auditor): no KPI page, no query."""
+        return self.role not in DUTY_ROLES
 
     @property
     def sees_rejected_rows(self) -> bool:
@@ -218,7 +229,8 @@ def _write_users(path: Path, users: dict[str, User]) -> None:
     lines = [
         "# chainkpi dashboard users — edit roles here; add users with `kpi user add`.",
         "# Roles: district (all chains), analyst (all + rejected rows, hands in ledgers),",
-        "# chain:NE|SEMI|EQUIP|MAT (one chain), office:NE|… (one chain, hands in its ledgers).",
+        "# chain:NE|SEMI|EQUIP|MAT (one chain), office:NE|… (one chain, hands in its ledgers),",
+        "# admin (the users page, no data), auditor (the audit page, no data).",
         "",
     ]
     for user in users.values():

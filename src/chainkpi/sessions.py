@@ -138,6 +138,18 @@ class SessionStore:
                 con.execute("update sessions set last_seen_at = ? where token_hash = ?", (now, key))
             return username
 
+    def peek(self, token: str | None) -> tuple[str, float, float] | None:
+        """(username, created_at, last_seen_at) of a stored session, alive or not, without
+        counting as activity: why a session ended, for the audit trail."""
+        if not token:
+            return None
+        with self._connect() as con:
+            row = con.execute(
+                "select username, created_at, last_seen_at from sessions where token_hash = ?",
+                (token_hash(token),),
+            ).fetchone()
+        return tuple(row) if row else None
+
     def revoke(self, token: str | None) -> None:
         if not token:
             return
