@@ -19,6 +19,15 @@
       expected_to_date annual_target × elapsed share, rounded to 2 decimals;
       is_year_over     the as-of date lies in a later year.
 
+    Targets per quarter (party_service_funds.md): a kpi_targets row with target_period
+    `quarter` holds its value for each quarter (target_period `year`, or empty, is the annual
+    target). For it: quarter_target = the seed's value, annual_target = 4 × it, and
+    expected_to_date = quarter_target × the quarters the period reaches into, with no pacing
+    by the calendar (a quarter's meeting is due in that quarter, whichever day it is): by
+    quarter q, q × quarter_target; by month m, its quarter's: ceil(m / 3) × quarter_target,
+    so a month shows what its quarter's row of fct_kpi_progress shows. The status of a
+    quarter target is fct_kpi_progress's (it needs every quarter of the year).
+
     grain: 'month' or 'quarter' (the column is named after it; events need event_<grain>).
     events, chains, kpis, targets: the calling model's CTEs of int_kpi_events_by_chain,
     dim_chains, dim_kpis and the kpi_targets seed.
@@ -26,6 +35,26 @@
 {% macro kpi_period_grid(grain, events='events', chains='chains', kpis='kpis', targets='targets') -%}
     {%- set periods_in_year = {'month': 12, 'quarter': 4}[grain] -%}
     with
+
+    year_and_quarter_targets as (
+
+        select
+            targets.year,
+            targets.chain_code,
+            targets.kpi_code,
+            coalesce(targets.target_period, 'year') as target_period,
+            case
+                when targets.target_period = 'quarter' then 4 * targets.annual_target
+                else targets.annual_target
+            end as annual_target,
+            case
+                when targets.target_period = 'quarter' then targets.annual_target
+            end as quarter_target,
+            targets.is_example,
+            targets.note
+        from {{ targets }} as targets
+
+    ),
 
     as_of as (
 
@@ -193,6 +222,8 @@
                 partition by actuals.period_year, actuals.chain_code, actuals.kpi_code
             ) as year_actual,
             targets.annual_target,
+            targets.target_period,
+            targets.quarter_target,
             targets.is_example as is_example_target,
             targets.note as target_note,
             actuals.as_of_date,
@@ -202,6 +233,12 @@
             actuals.year_days,
             round(1.0 * actuals.elapsed_days / actuals.year_days, 6) as elapsed_share,
             case
+                when targets.target_period = 'quarter'
+                {%- if grain == 'quarter' %}
+                    then round(targets.quarter_target * actuals.period_of_year, 2)
+                {%- else %}
+                    then round(targets.quarter_target * ceil(actuals.period_of_year / 3.0), 2)
+                {%- endif %}
                 when actuals.period_state = 'running'
                     then round(targets.annual_target * actuals.elapsed_days / actuals.year_days, 2)
                 {%- if grain == 'quarter' %}
@@ -213,7 +250,7 @@
                 {%- endif %}
             end as expected_to_date
         from actuals
-        left join {{ targets }} as targets
+        left join year_and_quarter_targets as targets
             on
                 actuals.period_year = targets.year
                 and actuals.chain_code = targets.chain_code

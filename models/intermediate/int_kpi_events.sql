@@ -1,5 +1,6 @@
--- The one place where each KPI of spec/kpis.md is defined: one row per counted event, with
--- the date that puts it in a period and the value it adds (1 for a count, an amount for a sum).
+-- The one place where each KPI of spec/kpis.md and party_service_funds.md is defined: one row
+-- per counted event, with the date that puts it in a period and the value it adds (1 for a
+-- count, an amount for a sum).
 -- Counts run over the current state of each dataset (the staging models).
 -- To add a KPI: a row in seeds/kpi_definitions.csv and a CTE here, added to `unioned`.
 
@@ -38,6 +39,30 @@ gaps as (
 leads as (
 
     select * from {{ ref('stg_leads') }}
+
+),
+
+party_activities as (
+
+    select * from {{ ref('stg_party_activities') }}
+
+),
+
+mentoring_pairs as (
+
+    select * from {{ ref('stg_mentoring_pairs') }}
+
+),
+
+enterprise_issues as (
+
+    select * from {{ ref('stg_enterprise_issues') }}
+
+),
+
+funds as (
+
+    select * from {{ ref('int_funds_in_place') }}
 
 ),
 
@@ -266,6 +291,101 @@ leads_converted as (
 
 ),
 
+-- 党建工作培训次数: party activities of type 党建培训, by activity_date.
+party_trainings as (
+
+    select
+        'party_trainings' as kpi_code,
+        party_activities.chain_code,
+        party_activities.activity_date as event_date,
+        1 as event_value,
+        'party_activities' as source_dataset,
+        party_activities.activity_id as source_id
+    from party_activities
+    where party_activities.activity_type = 'training'
+
+),
+
+-- 产业链党委会议次数: party activities of type 党委会议, by activity_date.
+committee_meetings as (
+
+    select
+        'committee_meetings' as kpi_code,
+        party_activities.chain_code,
+        party_activities.activity_date as event_date,
+        1 as event_value,
+        'party_activities' as source_dataset,
+        party_activities.activity_id as source_id
+    from party_activities
+    where party_activities.activity_type = 'committee_meeting'
+
+),
+
+-- 新增帮带结对数: mentoring pairs, by signed_date (ended pairs included).
+mentoring_pairs_signed as (
+
+    select
+        'mentoring_pairs_signed' as kpi_code,
+        mentoring_pairs.chain_code,
+        mentoring_pairs.signed_date as event_date,
+        1 as event_value,
+        'mentoring_pairs' as source_dataset,
+        mentoring_pairs.pair_id as source_id
+    from mentoring_pairs
+
+),
+
+-- 受理企业诉求数: enterprise issues, by received_date.
+issues_received as (
+
+    select
+        'issues_received' as kpi_code,
+        enterprise_issues.chain_code,
+        enterprise_issues.received_date as event_date,
+        1 as event_value,
+        'enterprise_issues' as source_dataset,
+        enterprise_issues.issue_id as source_id
+    from enterprise_issues
+
+),
+
+-- 办结企业诉求数: enterprise issues with status 已办结 (not 无法办理), by resolved_date.
+issues_resolved as (
+
+    select
+        'issues_resolved' as kpi_code,
+        enterprise_issues.chain_code,
+        enterprise_issues.resolved_date as event_date,
+        1 as event_value,
+        'enterprise_issues' as source_dataset,
+        enterprise_issues.issue_id as source_id
+    from enterprise_issues
+    where enterprise_issues.status = 'resolved'
+
+),
+
+-- 实际到位资金: per project, the change of its running total capital_in_place_wan from one
+-- ledger period to the next (from 0 for the first), at the period's end (int_funds_in_place):
+-- a quarter's sum is Σ over projects of (running total at its end − at the previous quarter's
+-- end). A correction that falls counts as it is (a negative event). No change, no event.
+funds_in_place_wan as (
+
+    select
+        'funds_in_place_wan' as kpi_code,
+        funds.chain_code,
+        funds.period_end_date as event_date,
+        funds.change_wan as event_value,
+        'projects' as source_dataset,
+        {{ dbt.concat([
+            "funds.project_id",
+            "'@'",
+            "cast(funds.period_end_date as " ~ dbt.type_string() ~ ")",
+        ]) }} as source_id
+    from funds
+    where funds.change_wan <> 0
+
+),
+
 unioned as (
 
     select * from phd_hires
@@ -297,6 +417,18 @@ unioned as (
     select * from leads_new
     union all
     select * from leads_converted
+    union all
+    select * from party_trainings
+    union all
+    select * from committee_meetings
+    union all
+    select * from mentoring_pairs_signed
+    union all
+    select * from issues_received
+    union all
+    select * from issues_resolved
+    union all
+    select * from funds_in_place_wan
 
 ),
 

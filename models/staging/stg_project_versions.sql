@@ -1,4 +1,5 @@
--- Every version of every project ever handed in (the history the stage timeline is built from).
+-- Every version of every project ever handed in (the history the stage timeline and funds in
+-- place are built from).
 
 with
 
@@ -30,6 +31,7 @@ final as (
         chain as chain_code,
         stage,
         planned_investment_wan,
+        capital_in_place_wan,
         signed_date,
         started_date,
         producing_date,

@@ -5,6 +5,9 @@
 -- (or not begun), and by the calendar for the running month (the month holding the as-of
 -- date): annual_target × the as-of date's day of the year ÷ the days in the year, as
 -- fct_kpi_progress paces its running quarter (both stand on the kpi_period_grid macro).
+-- A target per quarter (target_period quarter) is not paced by the calendar: a month expects
+-- what its quarter's row of fct_kpi_progress expects, quarter_target × ceil(month / 3) (the
+-- meeting of a quarter is due within it), and annual_target is 4 × quarter_target.
 
 with
 
@@ -53,7 +56,12 @@ final as (
         cast(grid.expected_to_date as decimal(18, 2)) as expected_to_date,
         grid.as_of_date,
         cast(grid.period_state as {{ dbt.type_string() }}) as period_state,
-        cast(grid.elapsed_share as decimal(9, 6)) as elapsed_share
+        cast(grid.elapsed_share as decimal(9, 6)) as elapsed_share,
+        cast(
+            case when grid.annual_target is not null then grid.target_period end
+            as {{ dbt.type_string() }}
+        ) as target_period,
+        cast(grid.quarter_target as decimal(18, 2)) as quarter_target
     from grid
 
 )

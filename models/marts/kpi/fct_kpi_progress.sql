@@ -18,6 +18,19 @@
 -- division by zero). Without a target row: status no_target and empty target, expected, pct.
 -- A year that is over (the as-of date lies in a later year) has year_result met or missed:
 -- its total against its annual target, on every quarter of that year.
+--
+-- A target per quarter (kpi_targets.target_period = quarter, party_service_funds.md: e.g. 1
+-- committee meeting each quarter) is reached by a quarter whose own value is at least the
+-- quarterly target. annual_target = 4 × it and expected_to_date = it × q (the grid macro);
+-- the status of quarter q of year Y looks at the quarters 1..q of Y:
+--   off_track  a finished quarter among them (one before the as-of date's quarter) missed;
+--   met        otherwise, when quarter q is finished too (so every quarter so far reached it);
+--   on_track   otherwise (q is the running quarter, or after it) when every quarter 1..q,
+--              the running one included, has reached it;
+--   at_risk    otherwise: the running quarter has not reached it (yet).
+-- A quarter before the first quarter of the grid (no event of any KPI yet) counts with a
+-- value of 0. year_result: met when all four quarters of the year reached the target.
+-- pct_of_target and projected_year_end keep the annual arithmetic on 4 × the target.
 
 with
 
@@ -51,27 +64,105 @@ grid as (
 
 ),
 
-against_target as (
+-- Per quarter target: how many of the quarters 1..q of the year missed it, and how many of
+-- those that are finished. Quarters before the grid's first count with 0 (missed unless the
+-- target is 0): the grid runs without gaps, so they are quarters 1 .. q − (rows so far).
+quarters_so_far as (
 
     select
         grid.*,
+        cast(extract(year from grid.as_of_date) as integer) as as_of_year,
+        cast(extract(quarter from grid.as_of_date) as integer) as as_of_quarter,
+        grid.quarter - count(*) over quarters_to_date as quarters_before_grid,
+        4 - count(*) over whole_year as quarters_outside_grid,
+        sum(
+            case when grid.period_actual < grid.quarter_target then 1 else 0 end
+        ) over quarters_to_date as missed_in_grid,
+        sum(
+            case
+                when grid.period_state = 'finished' and grid.period_actual < grid.quarter_target
+                    then 1
+                else 0
+            end
+        ) over quarters_to_date as finished_missed_in_grid,
+        sum(
+            case when grid.period_actual < grid.quarter_target then 1 else 0 end
+        ) over whole_year as missed_in_year
+    from grid
+    window
+        quarters_to_date as (
+            partition by grid.year, grid.chain_code, grid.kpi_code
+            order by grid.quarter
+            rows between unbounded preceding and current row
+        ),
+        whole_year as (
+            partition by grid.year, grid.chain_code, grid.kpi_code
+        )
+
+),
+
+counted as (
+
+    select
+        quarters_so_far.*,
+        quarters_so_far.missed_in_grid
+        + case
+            when quarters_so_far.quarter_target > 0 then quarters_so_far.quarters_before_grid
+            else 0
+        end as quarters_missed,
+        quarters_so_far.finished_missed_in_grid
+        + case
+            when quarters_so_far.quarter_target <= 0 then 0
+            when quarters_so_far.year < quarters_so_far.as_of_year
+                then quarters_so_far.quarters_before_grid
+            when quarters_so_far.year = quarters_so_far.as_of_year
+                then least(
+                    quarters_so_far.quarters_before_grid, quarters_so_far.as_of_quarter - 1
+                )
+            else 0
+        end as finished_quarters_missed,
+        quarters_so_far.missed_in_year
+        + case
+            when quarters_so_far.quarter_target > 0 then quarters_so_far.quarters_outside_grid
+            else 0
+        end as quarters_missed_in_year
+    from quarters_so_far
+
+),
+
+against_target as (
+
+    select
+        counted.*,
         case
-            when grid.annual_target is null then 'no_target'
-            when grid.ytd_actual >= grid.annual_target then 'met'
-            when grid.year_days * grid.ytd_actual >= grid.annual_target * grid.elapsed_days
+            when counted.annual_target is null then 'no_target'
+            when counted.target_period = 'quarter'
+                then
+                    case
+                        when counted.finished_quarters_missed > 0 then 'off_track'
+                        when counted.quarters_missed > 0 then 'at_risk'
+                        when counted.period_state = 'finished' then 'met'
+                        else 'on_track'
+                    end
+            when counted.ytd_actual >= counted.annual_target then 'met'
+            when
+                counted.year_days * counted.ytd_actual
+                >= counted.annual_target * counted.elapsed_days
                 then 'on_track'
             when
-                5 * grid.year_days * grid.ytd_actual
-                >= 4 * grid.annual_target * grid.elapsed_days
+                5 * counted.year_days * counted.ytd_actual
+                >= 4 * counted.annual_target * counted.elapsed_days
                 then 'at_risk'
             else 'off_track'
         end as status,
         case
-            when grid.annual_target is null or not grid.is_year_over then null
-            when grid.year_actual >= grid.annual_target then 'met'
+            when counted.annual_target is null or not counted.is_year_over then null
+            when counted.target_period = 'quarter'
+                then case when counted.quarters_missed_in_year > 0 then 'missed' else 'met' end
+            when counted.year_actual >= counted.annual_target then 'met'
             else 'missed'
         end as year_result
-    from grid
+    from counted
 
 ),
 
@@ -113,7 +204,12 @@ final as (
         cast(period_state as {{ dbt.type_string() }}) as period_state,
         cast(elapsed_share as decimal(9, 6)) as elapsed_share,
         is_year_over,
-        cast(year_result as {{ dbt.type_string() }}) as year_result
+        cast(year_result as {{ dbt.type_string() }}) as year_result,
+        cast(
+            case when annual_target is not null then target_period end
+            as {{ dbt.type_string() }}
+        ) as target_period,
+        cast(quarter_target as decimal(18, 2)) as quarter_target
     from against_target
 
 )
