@@ -316,10 +316,11 @@ def _check_password(users: dict[str, auth.User], username: str, password: str) -
         locked = guard.attempt(name, client, ok=False)
         _audit("signin_failed", who, reason=reason)
         if locked:
+            # The account's live sessions end too (issue 20: the token is revoked at lockout).
+            ended = sessions.SessionStore.for_workspace().revoke_user(who) if who else 0
             ends = dt.datetime.fromtimestamp(guard.locked_until(name, client) or 0, dt.UTC)
-            _audit(
-                "lockout", who, until=ends.strftime("%Y-%m-%dT%H:%M:%SZ"), failures=guard.failures
-            )
+            until = ends.strftime("%Y-%m-%dT%H:%M:%SZ")
+            _audit("lockout", who, until=until, failures=guard.failures, sessions_ended=ended)
         return False
     guard.attempt(name, client, ok=True)
     token = sessions.SessionStore.for_workspace().create(found.username)

@@ -210,6 +210,8 @@ def run(tmp_path_factory) -> dict:
                 ["export", "--year", "2025", "--quarter", "2", "--out", str(out), "--lang", lang]
                 + (["--chain", chain] if chain else [])
             )
+    # A backup of the workspace (issue 20): scanned too, all but its copy of the archive.
+    commands.append(["backup", str(sandbox / "backup")])
     outputs = []
     for command in commands:
         done = subprocess.run(
@@ -268,18 +270,24 @@ def test_no_file_outside_the_archive_holds_personal_data(run):
     """Exports (CSV, and the xlsx unzipped), logs (dbt's too), the report, dbt's target
     artifacts, the warehouse files' bytes — every file the commands wrote, wherever."""
     archive = run["home"] / "archive"
+    backed_up_archive = run["sandbox"] / "backup" / "workspace" / "archive"  # the same, copied
     scanned = [
         path
         for path in run["sandbox"].rglob("*")
         if path.is_file()
         and not path.is_relative_to(archive)
+        and not path.is_relative_to(backed_up_archive)
         and not path.is_relative_to(run["handed_in"])
     ]
     names = {str(p.relative_to(run["sandbox"])) for p in scanned}
     for expected in ("report/ingest.json", "home/logs/ingest.jsonl", "home/logs/dbt/dbt.log",
                      "home/dbt/target/run_results.json", "home/dbt/target/manifest.json",
                      "exports/NE_en/target_tracking_2025Q2_NE.xlsx",
-                     "exports/all_zh/kpi_progress_2025Q2.csv"):  # fmt: skip
+                     "exports/all_zh/kpi_progress_2025Q2.csv",
+                     # the audit trail (ingest, build, exports, backup) and the backup
+                     "home/audit/trail.jsonl", "backup/manifest.json",
+                     "backup/workspace/audit/trail.jsonl",
+                     "backup/workspace/warehouse/raw_layer.duckdb"):  # fmt: skip
         assert expected in names
     found = {str(p.relative_to(run["sandbox"])): leaks(file_text(p)) for p in scanned}
     assert {where: forms for where, forms in found.items() if forms} == {}

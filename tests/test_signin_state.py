@@ -58,6 +58,7 @@ def signed_in(username: str) -> AppTest:
 
 
 def test_unknown_user_wrong_password_and_locked_account_get_one_message(ws_home):
+    elsewhere = signed_in("tester")  # the account's session in another browser
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     submit(at, "nobody", "whatever-1")
     unknown = errors(at)
@@ -84,8 +85,13 @@ def test_unknown_user_wrong_password_and_locked_account_get_one_message(ws_home)
     assert failed[0]["user"] == "(unknown)"  # never the text typed for an unknown name
     assert "nobody" not in audit.trail_path().read_text(encoding="utf-8")
     assert failed[-1]["details"]["right_password"] is True
-    assert len(events(event="lockout", user="tester")) == 1
+    (lock,) = events(event="lockout", user="tester")
+    assert lock["details"]["sessions_ended"] == 1
+    elsewhere.run()  # the lockout ended the account's live session too
+    assert USER_KEY not in elsewhere.session_state
+    assert elsewhere.title[0].value.startswith("登录")
     assert len(events(event="signin", user="ne_tester")) == 1
+    assert events(event="session_end", user="tester")[-1]["details"]["reason"] == "revoked"
 
 
 def test_a_lock_ends_after_its_time(ws_home, monkeypatch):

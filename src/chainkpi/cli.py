@@ -419,7 +419,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "-m",
         "streamlit",
         "run",
-        str(PROJECT_ROOT / "dashboards" / "app.py"),
+        # app.py behind chainkpi's middleware: downloads need the session, no framing.
+        str(PROJECT_ROOT / "dashboards" / "server.py"),
     ]
     if args.port:
         command += ["--server.port", str(args.port)]

@@ -1,0 +1,234 @@
+"""What probing the running dashboard found (issue 20, item 7), reproduced against the real
+server (`kpi serve`'s dashboards/server.py, or `streamlit run`), a real browser (Playwright,
+Debian's chromium) and the real files — each fixed:
+
+- a download's `/media/…` URL is refused without the signed-in session (and after sign-out);
+- the data grid's own "Download as CSV" carries no live formula;
+- a user removed from users.toml, or whose role changed there, is signed out / gets the new
+  role at the next rerun of an open page;
+- a malformed users.toml shows a visitor no traceback and no path;
+- no other site may frame the dashboard (X-Frame-Options, CSP frame-ancestors), and
+  docs/serving.md tells the reverse proxy to say so too.
+The ingest's findings (the dimension bomb, control characters, symlinks, file modes) are
+tested with the ingest."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chainkpi.settings import PROJECT_ROOT
+from tests.dashboard_fixtures import TEST_USERS
+from tests.test_browser import (
+    _free_port,
+    browser_page,
+    needs_chromium,
+    serve,
+    sign_in_page,
+    wait_for_app,
+)
+from tests.test_browser_hostile import FORMULA, hostile_home  # noqa: F401 - a fixture
+
+KPI = str(Path(sys.executable).with_name("kpi"))
+
+
+@contextlib.contextmanager
+def serve_guarded(home: Path, timeout: float = 90, **env: str) -> Iterator[str]:
+    """`kpi serve` on a free port of 127.0.0.1 for the workspace `home` (dashboards/server.py:
+    app.py behind chainkpi's middleware); yield its URL."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [KPI, "serve", "--port", str(port), "--address", "127.0.0.1"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "CHAINKPI_HOME": str(home), **env,
+             "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+             "STREAMLIT_SERVER_HEADLESS": "true", "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+                raise RuntimeError(f"kpi serve did not start:\n{output}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def status_of(url: str, cookie: str | None = None) -> int:
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+@pytest.fixture
+def own_home(home, tmp_path):
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy, ignore=shutil.ignore_patterns("sessions.sqlite3", "audit"))
+    return copy
+
+
+def signed_in(page, url: str, username: str, path: str = "/") -> None:
+    page.goto(f"{url}{path}")
+    sign_in_page(page, username, TEST_USERS[username][1])
+    page.wait_for_selector('[data-testid="stSidebarNav"]')
+    wait_for_app(page)
+
+
+def export_download(page, url: str):
+    """Open the export page and download its first file; the Download."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("导出").click()
+    page.wait_for_url("**/export**")
+    wait_for_app(page)
+    button = page.locator('[data-testid="stDownloadButton"] button').first
+    button.wait_for()
+    with page.expect_download() as info:
+        button.click()
+    return info.value
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+@needs_chromium
+def test_a_download_url_is_refused_without_the_session(own_home):
+    with serve_guarded(own_home) as url, browser_page() as page:
+        signed_in(page, url, "tester")
+        download = export_download(page, url)
+        media = download.url
+        assert "/media/" in media
+        assert download.path().stat().st_size > 0  # the signed-in browser got the file
+        cookie = "; ".join(f"{c['name']}={c['value']}" for c in page.context.cookies())
+        # With the session's cookie the URL answers; without it, or with a made-up one, not.
+        assert status_of(media, cookie) == 200
+        assert status_of(media) == 403
+        assert status_of(media, "chainkpi_session=" + "A" * 43) == 403
+        # After sign-out the same URL and the same cookie get nothing.
+        page.get_by_role("button", name="退出登录").click()
+        page.wait_for_selector('[data-testid="stForm"]')
+        assert status_of(media, cookie) == 403
+    records = (own_home / "audit" / "trail.jsonl").read_text(encoding="utf-8")
+    assert '"event": "download"' in records and '"what": "export"' in records
+
+
+def test_every_response_refuses_framing_and_the_proxy_is_told_to(own_home):
+    with serve_guarded(own_home) as url:
+        for path in ("/", "/_stcore/health", "/media/nothing.xlsx"):
+            request = urllib.request.Request(url + path)
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    headers = response.headers
+            except urllib.error.HTTPError as exc:
+                headers = exc.headers
+            assert headers["X-Frame-Options"] == "DENY", path
+            assert headers["Content-Security-Policy"] == "frame-ancestors 'none'", path
+    guide = (PROJECT_ROOT / "docs" / "serving.md").read_text(encoding="utf-8")
+    assert 'add_header X-Frame-Options "DENY" always;' in guide
+    assert "frame-ancestors 'none'" in guide
+
+
+# --------------------------------------------------------------------------- the grid's CSV
+
+
+@needs_chromium
+def test_the_grids_own_csv_download_carries_no_live_formula(hostile_home):  # noqa: F811
+    with serve(hostile_home) as url, browser_page(height=1400) as page:
+        # Chromium's save dialog cannot be driven headless: the grid falls back to a plain
+        # download when the File System Access API fails.
+        page.add_init_script(
+            "window.showSaveFilePicker = async () => { throw new Error('no picker'); };"
+        )
+        signed_in(page, url, "tester", "/projects")
+        grid = page.locator('[data-testid="stDataFrame"]').first
+        grid.wait_for()
+        page.wait_for_timeout(500)
+        grid.hover()
+        with page.expect_download() as info:
+            grid.locator('[data-testid="stElementToolbarButton"]').filter(
+                has=page.locator('[aria-label="Download as CSV"], [title="Download as CSV"]')
+            ).or_(page.get_by_role("button", name="Download as CSV")).first.click()
+        text = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert any(FORMULA in cell for cell in cells), text[:500]  # the hostile text is there…
+    live = [c for c in cells if len(c) > 1 and c[0] in "=+-@\t\r"]
+    assert live == []  # …but never as a formula a spreadsheet would run
+
+
+# --------------------------------------------------------------------------- revoked users
+
+
+@needs_chromium
+def test_a_user_removed_or_whose_role_changed_in_users_toml_is_followed_at_the_next_rerun(
+    own_home,
+):
+    users = own_home / "users.toml"
+    with serve_guarded(own_home) as url, browser_page() as page:
+        signed_in(page, url, "ne_tester", "/chain")
+        main = page.locator('[data-testid="stMain"]')
+        assert main.locator("h1").first.inner_text().startswith("新能源")
+        users.write_text(
+            users.read_text(encoding="utf-8").replace('role = "chain:NE"', 'role = "chain:SEMI"'),
+            encoding="utf-8",
+        )
+        page.locator('[data-testid="stSidebarNav"]').get_by_text("总览").click()
+        page.wait_for_function("() => window.location.search.includes('chain=SEMI')")
+        wait_for_app(page)
+        assert "半导体" in main.inner_text() and "新能源" not in main.inner_text()
+        text = users.read_text(encoding="utf-8")
+        start = text.index("[users.ne_tester]")
+        end = text.find("[users.", start + 1)
+        users.write_text(text[:start] + (text[end:] if end > 0 else ""), encoding="utf-8")
+        page.locator('[data-testid="stSidebarNav"]').get_by_text("产业链").click()
+        page.wait_for_selector('[data-testid="stForm"]')
+        wait_for_app(page)
+        assert page.locator('[data-testid="stSidebarNav"]').count() == 0
+        assert page.locator('[data-testid="stMetric"]').count() == 0
+    trail = (own_home / "audit" / "trail.jsonl").read_text(encoding="utf-8")
+    assert '"event": "role_changed"' in trail and '"reason": "user_removed"' in trail
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@needs_chromium
+def test_a_malformed_users_file_shows_a_visitor_no_traceback_and_no_path(own_home):
+    (own_home / "users.toml").write_text('[users.x\nrole = "analyst"\n', encoding="utf-8")
+    with serve_guarded(own_home) as url, browser_page() as page:
+        page.goto(f"{url}/")
+        page.wait_for_selector('[data-testid="stMain"]')
+        wait_for_app(page)
+        page.wait_for_timeout(1000)
+        text = page.locator("body").inner_text()
+    assert "登录" in text  # the sign-in page says it is unavailable…
+    for leak in ("Traceback", "tomllib", "TOMLDecodeError", ".py", str(own_home), "users.toml"):
+        assert leak not in text, leak  # …and nothing of the server
