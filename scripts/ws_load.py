@@ -17,7 +17,8 @@ port of 127.0.0.1 (or uses the server at --url), then:
 2. Once every session has signed in, each switches pages (a page other than the one it is on,
    chosen at random; the export page is left out, as a person exports rarely) again and again,
    with no pause between, for --duration seconds. A page is timed from the page switch sent
-   until the script_finished message of that run.
+   until the script_finished message of that run. A switch carries no widget values (as
+   the browser's navigation, the page's own choices are kept server-side).
 
 Writes (and prints) {"sessions", "pages", "pages_per_s", "page_p50_s", "page_p95_s",
 "signin_p50_s", "signin_p95_s", "errors"} plus a few details. `pages_per_s` is the pages
