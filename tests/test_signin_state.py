@@ -228,3 +228,19 @@ def test_a_malformed_users_file_shows_one_line_and_no_path(ws_home):
     shown = " ".join(str(e.value) for kind in ("title", "error", "caption", "markdown")
                      for e in getattr(at, kind))  # fmt: skip
     assert str(ws_home) not in shown and "users.toml" not in shown and not at.text_input
+
+
+def test_the_auditor_page_names_the_first_changed_record(ws_home):
+    auth.add_user(auth.users_file(), "the_auditor", "auditor", STRONG)
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    submit(at, "the_auditor", STRONG)
+    assert "审计记录完整" in at.success[0].value
+    path = audit.trail_path()
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[0] = lines[0].replace('"event": "signin"', '"event": "signim"', 1)
+    path.write_text("".join(lines), encoding="utf-8")
+    at.run()
+    assert "审计记录被改动：第 1 条（trail.jsonl:1）" in at.error[0].value
+    # The filters: one user's records only.
+    at.selectbox[0].select("the_auditor").run()
+    assert set(at.dataframe[0].value["用户"]) == {"the_auditor"}
