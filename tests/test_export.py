@@ -258,7 +258,8 @@ def test_summary_colours_each_status_and_spells_it_out(exported):
 def test_every_sheet_has_the_period_title_and_a_frozen_header(warehouse, exported):
     wb = openpyxl.load_workbook(exported["xlsx"])
     assert wb.sheetnames == [
-        "汇总", *CHAIN_ZH.values(), "产业链缺口", "项目阶段", "项目清单", "数据质量", "拒收明细",
+        "汇总", *CHAIN_ZH.values(), "产业链缺口", "项目阶段", "项目清单", "报送情况", "数据质量",
+        "拒收明细",
     ]  # fmt: skip
     from chainkpi.export.queries import quarters_and_build_info
 
@@ -431,7 +432,9 @@ def test_a_chain_export_is_limited_to_that_chain_with_the_district_total(
     assert [r["chain_code"] for r in rows] == ["ALL"] * 15 + ["NE"] * 15
     wb = openpyxl.load_workbook(paths[1])
     # No data-quality sheets: a ledger file is not one chain's (tests/test_scope_export.py).
-    assert wb.sheetnames == ["汇总", "全区", "新能源", "产业链缺口", "项目阶段", "项目清单"]
+    assert wb.sheetnames == [
+        "汇总", "全区", "新能源", "产业链缺口", "项目阶段", "项目清单", "报送情况",
+    ]  # fmt: skip
     summary = wb["汇总"]
     assert summary["A1"].value.endswith("— 新能源")
     header_row, _ = find(summary, "全区")

@@ -98,3 +98,28 @@ def test_a_chain_office_sees_its_own_row_only(home, monkeypatch):
     at = _quality(home, monkeypatch, "chain:NE", "ne_tester")
     grid = _grid(at)
     assert list(grid.index) == ["新能源"]
+
+
+def test_the_quarterly_export_has_the_grid_as_a_sheet(home, tmp_path):
+    import openpyxl
+
+    from chainkpi.export import write_export
+    from chainkpi.settings import Workspace
+
+    xlsx = write_export(Workspace(home), 2026, 1, tmp_path)[1]
+    sheet = openpyxl.load_workbook(xlsx)["报送情况"]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    header = next(row for row in rows if row[:2] == ["产业链", "期次"])
+    table = {(row[0], row[1]): dict(zip(header[2:], row[2:], strict=True))
+             for row in rows[rows.index(header) + 1 :]}  # fmt: skip
+    assert table[("新能源", "2026-02")]["项目储备库"] == "逾期 4 天"
+    assert table[("半导体和电子信息", "2026-02")]["项目储备库"] == "缺报"
+    assert table[("新能源", "2026-01")]["项目储备库"] == "按时"
+    assert table[("新能源", "2026Q1")]["产业链缺口"] == "未到期"
+    assert {period for _, period in table} == {"2026-01", "2026-02", "2026-03", "2026Q1"}
+    missing = next(cell for row in sheet.iter_rows() for cell in row if cell.value == "缺报")
+    assert missing.fill.fgColor.rgb.endswith("FFC7CE")  # red, as off track
+    # A chain's export: its own rows only.
+    chain_xlsx = write_export(Workspace(home), 2026, 1, tmp_path / "ne", chain="NE")[1]
+    chain_rows = list(openpyxl.load_workbook(chain_xlsx)["报送情况"].iter_rows(values_only=True))
+    assert {row[0] for row in chain_rows[rows.index(header) + 1 :]} == {"新能源"}

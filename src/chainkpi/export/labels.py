@@ -69,6 +69,16 @@ _TEXT: dict[str, tuple[str, str]] = {
         "被拒收的行按文件和规则汇总（行号为 Excel 中看到的行号；不含单元格内容）。",
         "Rejected rows per file and rule (row numbers as seen in Excel; cell values omitted).",
     ),
+    "submissions_note": (
+        "各链办按报送计划应报的台账：本季度各月（月报）与本季度（季报）；按时、逾期、缺报、未到期。",
+        "Ledgers each chain office owes under the reporting schedule: each month of the "
+        "quarter (monthly) and the quarter (quarterly); on time, late, missing, not yet due.",
+    ),
+    "period": ("期次", "Period"),
+    "submission_on_time": ("按时", "On time"),
+    "submission_late": ("逾期 {days} 天", "Late by {days} d"),
+    "submission_missing": ("缺报", "Missing"),
+    "submission_not_due": ("未到期", "Not yet due"),
     "none": ("（无）", "(none)"),
     # sheet names (≤ 31 characters, none of []:*?/\)
     "sheet_summary": ("汇总", "Summary"),
@@ -77,6 +87,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "sheet_projects": ("项目清单", "Projects"),
     "sheet_quality": ("数据质量", "Data quality"),
     "sheet_rejections": ("拒收明细", "Rejections"),
+    "sheet_submissions": ("报送情况", "Reporting"),
     # column headers
     "kpi": ("指标", "KPI"),
     "unit": ("单位", "Unit"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -159,6 +159,10 @@ class ExportData:
     # ledger file: a file is not one chain's, and rejected rows are the analysts'.
     files: list[Row] | None
     rejections: list[Row] | None  # per file and rule: count and row numbers
+    # 报送情况 (handing_in.md): the export's chains × datasets for the quarter's months
+    # (monthly ledgers) and the quarter (quarterly ones).
+    submissions: list[Row] = field(default_factory=list)
+    scheduled_datasets: list[str] = field(default_factory=list)  # the grid's columns
 
 
 @contextmanager
@@ -261,7 +265,35 @@ def read_export(
                    group by load_id, file_name, dataset, column_name, rule_name
                    order by load_id, min(sheet_row_number), column_name, rule_name""",
             )
+        months = [f"{year}-{month:02d}" for month in range(3 * quarter - 2, 3 * quarter + 1)]
+        submissions = _rows(
+            con,
+            """select submissions.chain_code, submissions.dataset, submissions.frequency,
+                      submissions.period, submissions.due_date, submissions.submission_status,
+                      submissions.days_late
+               from main.fct_submission_status as submissions
+               where list_contains(?, submissions.chain_code)
+                 and list_contains(?, submissions.period)
+               order by submissions.chain_sort_order, submissions.period_start_date,
+                        submissions.frequency, submissions.dataset""",
+            [chain_codes, [*months, f"{year}Q{quarter}"]],
+        )
+        scheduled = [
+            row["dataset"]
+            for row in _rows(
+                con,
+                """select schedule.dataset
+                   from main.reporting_schedule as schedule
+                   where list_contains(?, schedule.chain_code)
+                   group by schedule.dataset
+                   order by min(schedule.frequency), schedule.dataset""",
+                [chain_codes],
+            )
+        ]
         # Done with the warehouse: let go of the file while the workbook is written.
         con.execute("use memory")
         con.execute("detach warehouse")
-        yield ExportData(info, chains, progress, open_gaps, pipeline, projects, files, rejections)
+        yield ExportData(
+            info, chains, progress, open_gaps, pipeline, projects, files, rejections,
+            submissions, scheduled,
+        )  # fmt: skip

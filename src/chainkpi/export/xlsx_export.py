@@ -700,6 +700,43 @@ def _rejections(book: _Book) -> None:
     sheet.finish((h, h), freeze_col=1)
 
 
+def _submissions(book: _Book) -> None:
+    """报送情况: a row per chain and period (the quarter's months, then the quarter), a column
+    per scheduled dataset; each cell its status in words, coloured as on the dashboard."""
+    sheet = _Sheet(book, book.t("sheet_submissions"), book.title(), book.t("submissions_note"))
+    h = FIRST_TABLE_ROW
+    rows = book.data.submissions
+    datasets = book.data.scheduled_datasets
+    sheet.header(h, 0, book.t("chain"))
+    sheet.header(h, 1, book.t("period"))
+    for c, dataset in enumerate(datasets, start=2):
+        sheet.header(h, c, L.dataset_name(dataset, book.lang))
+    colours = {
+        "on_time": L.STATUS_COLOURS["on_track"],
+        "late": L.STATUS_COLOURS["at_risk"],
+        "missing": L.STATUS_COLOURS["off_track"],
+        "not_due": L.STATUS_COLOURS["no_target"],
+    }
+    lines = list(dict.fromkeys((row["chain_code"], row["period"]) for row in rows))
+    cells = {(row["chain_code"], row["period"], row["dataset"]): row for row in rows}
+    for r, (chain, period) in enumerate(lines, start=h + 1):
+        sheet.text(r, 0, book.chain_names.get(chain, chain))
+        sheet.text(r, 1, period)
+        for c, dataset in enumerate(datasets, start=2):
+            row = cells.get((chain, period, dataset))
+            if row is None:
+                sheet.text(r, c, "")
+                continue
+            status = row["submission_status"]
+            days = row["days_late"]
+            word = book.t(f"submission_{status}", days=days if days is not None else "?")
+            fill, font = colours[status]
+            sheet.text(r, c, word, bg_color=fill, font_color=font, align="center")
+    if not lines:
+        _empty_row(sheet, h + 1, 2 + len(datasets))
+    sheet.finish((h, h), freeze_col=2)
+
+
 def write_xlsx(
     path: Path,
     data: ExportData,
@@ -716,6 +753,7 @@ def write_xlsx(
     _gaps(book)
     _pipeline(book)
     _projects(book)
+    _submissions(book)
     if data.files is not None:  # a chain's export has no data-quality sheets
         _quality(book)
     if data.rejections is not None:
