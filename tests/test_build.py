@@ -52,7 +52,10 @@ def hand_made_ledgers(inbox: Path) -> None:
         {"项目级别": "省级", "所属产业链": "", "立项日期": "2025-05-05"},
         {"项目级别": "市级", "所属产业链": "NE", "立项日期": "2025-02-02"},
     ))  # fmt: skip
-    write_csv(inbox / "projects_2025.csv", rows_of(
+    # The project ledger without a period (the month before the day it is ingested: no fixed
+    # date) reports no funds in place; the ledgers of March and June 2025 do, for P001, P003
+    # and P004, as the running totals of funds_in_place_wan (EXPECTED), otherwise the same rows.
+    projects = rows_of(
         "projects",
         {"所属产业链": "NE", "项目阶段": "签约", "签约日期": "2025-03-31", "计划总投资（万元）": "10000"},
         {"所属产业链": "NE", "项目阶段": "终止", "签约日期": "2025-01-10", "计划总投资（万元）": "9999.99"},
@@ -61,7 +64,18 @@ def hand_made_ledgers(inbox: Path) -> None:
         {"所属产业链": "SEMI", "项目阶段": "开工", "签约日期": "2025-04-01", "开工日期": "2025-04-15",
          "计划总投资（万元）": "20000"},
         {"所属产业链": "NE", "项目阶段": "储备", "签约日期": "", "计划总投资（万元）": "800"},
-    ))  # fmt: skip
+    )  # fmt: skip
+    write_csv(inbox / "projects_2025.csv", [{**r, "到位资金（万元）": ""} for r in projects])
+    in_place = {  # 项目编号: running totals (万元) in the ledgers of March and June
+        "P001": ("1000", "2500"),
+        "P003": ("400", "350"),  # a correction: 50 less in June
+        "P004": ("", "6000"),  # none in March: from 0
+    }
+    for month, period in enumerate(("2025-03", "2025-06")):
+        write_csv(inbox / f"projects_{period}.csv", [
+            {**r, "到位资金（万元）": in_place[r["项目编号"]][month]}
+            for r in projects if in_place.get(r["项目编号"], ("", ""))[month]
+        ])  # fmt: skip
     write_csv(inbox / "chain_gaps_2025.csv", rows_of(
         "chain_gaps",
         {"所属产业链": "NE", "识别日期": "2025-01-05", "状态": "已补", "补齐日期": "2025-03-15"},
@@ -75,6 +89,29 @@ def hand_made_ledgers(inbox: Path) -> None:
         {"所属产业链": "", "首次接洽日期": "2025-02-01", "线索状态": "跟进中"},
         {"所属产业链": "NE", "首次接洽日期": "2025-04-01", "线索状态": "新线索"},
     ))  # fmt: skip
+    # party_service_funds.md: party activities, mentoring pairs, enterprise issues.
+    activity = ("活动编号", "所属产业链", "活动类型", "活动名称", "活动日期")
+    write_csv(inbox / "party_activities_2025.csv", [dict(zip(activity, r, strict=True)) for r in (
+        ("A001", "NE", "党委会议", "一季度产业链党委会议", "2025-03-31"),
+        ("A002", "NE", "党委会议", "二季度产业链党委会议", "2025-04-01"),
+        ("A003", "SEMI", "党委会议", "二季度产业链党委会议", "2025-05-10"),  # none in Q1
+        ("A004", "NE", "党建培训", "党建工作培训班", "2025-06-30"),
+        ("A005", "MAT", "主题党日", "主题党日活动", "2025-02-01"),  # neither KPI
+    )])  # fmt: skip
+    pair = ("结对编号", "所属产业链", "帮带党组织", "被帮带党组织", "结对日期", "结对状态", "结束日期")  # fmt: skip
+    write_csv(inbox / "mentoring_pairs_2025.csv", [dict(zip(pair, r, strict=True)) for r in (
+        ("M001", "NE", "甲公司党委", "乙公司党支部", "2025-01-20", "在帮", ""),
+        ("M002", "NE", "甲公司党委", "丙公司党支部", "2025-04-15", "已结束", "2025-06-01"),
+        ("M003", "MAT", "丁公司党委", "戊公司党支部", "2024-12-31", "在帮", ""),  # 2024
+    )])  # fmt: skip
+    issue = ("诉求编号", "所属产业链", "企业名称", "直通车类别", "诉求内容", "受理日期", "办理状态",
+             "办结日期")  # fmt: skip
+    write_csv(inbox / "enterprise_issues_2025.csv", [dict(zip(issue, r, strict=True)) for r in (
+        ("Q001", "NE", "甲公司", "要素保障", "用电增容", "2025-02-10", "已办结", "2025-04-05"),
+        ("Q002", "", "乙公司", "政策惠企", "申报指导", "2025-03-01", "办理中", ""),  # no chain
+        ("Q003", "SEMI", "丙公司", "问题解决", "道路施工", "2025-05-05", "无法办理", "2025-05-20"),
+        ("Q004", "NE", "丁公司", "问题解决", "排污许可", "2025-01-05", "已办结", "2025-01-25"),
+    )])  # fmt: skip
 
 
 # (kpi, chain): (Q1 quarter, Q1 ytd, Q2 quarter, Q2 ytd) for 2025, worked out by hand from
@@ -120,6 +157,20 @@ EXPECTED = {
     ("leads_new", "ALL"): (2, 2, 1, 3),
     ("leads_converted", "NE"): (1, 1, 0, 1),
     ("leads_converted", "ALL"): (1, 1, 0, 1),
+    ("party_trainings", "NE"): (0, 0, 1, 1),  # 30 June; 主题党日 is neither KPI
+    ("party_trainings", "ALL"): (0, 0, 1, 1),
+    ("committee_meetings", "NE"): (1, 1, 1, 2),  # 31 March, 1 April
+    ("committee_meetings", "ALL"): (1, 1, 2, 3),  # + SEMI's of May
+    ("mentoring_pairs_signed", "NE"): (1, 1, 1, 2),  # the pair that ended counts
+    ("mentoring_pairs_signed", "ALL"): (1, 1, 1, 2),  # MAT's was signed in 2024
+    ("issues_received", "NE"): (2, 2, 0, 2),
+    ("issues_received", "ALL"): (3, 3, 1, 4),  # + the issue without a chain, + SEMI's of May
+    ("issues_resolved", "NE"): (1, 1, 1, 2),  # by resolved_date: 25 January, 5 April
+    ("issues_resolved", "ALL"): (1, 1, 1, 2),  # 无法办理 is not resolved
+    # Running totals at 31 March: P001 1000 + P003 400; at 30 June: P001 2500 + P003 350 (a
+    # correction, counted as it is) + P004 (SEMI) 6000. Q2 = 2850 − 1400 (NE), 8850 − 1400.
+    ("funds_in_place_wan", "NE"): (1400, 1400, 1450, 2850),
+    ("funds_in_place_wan", "ALL"): (1400, 1400, 7450, 8850),
 }
 
 
@@ -131,9 +182,25 @@ def seed_targets() -> dict[tuple[int, str, str], Decimal]:
         }
 
 
-def status_by_hand(ytd: Decimal, target: Decimal | None, quarter: int) -> str:
+def quarter_targets() -> set[tuple[int, str, str]]:
+    """The seed's targets that hold for each quarter (target_period quarter)."""
+    with (PROJECT_ROOT / "seeds" / "kpi_targets.csv").open(encoding="utf-8") as handle:
+        return {
+            (int(r["year"]), r["chain_code"], r["kpi_code"])
+            for r in csv.DictReader(handle)
+            if r["target_period"] == "quarter"
+        }
+
+
+def status_by_hand(
+    ytd: Decimal, target: Decimal | None, quarter: int, quarters: tuple | None = None
+) -> str:
+    """`quarters`: for a target per quarter, the value of each quarter so far (all finished as
+    of AS_OF): met when each reached the target, else off_track."""
     if target is None:
         return "no_target"
+    if quarters is not None:
+        return "met" if all(Decimal(v) >= target for v in quarters) else "off_track"
     expected = target * quarter / 4
     if ytd >= target:
         return "met"
@@ -164,6 +231,7 @@ def built(home):
 
 def test_kpi_progress_matches_the_hand_computed_numbers(built):
     targets = seed_targets()
+    per_quarter = quarter_targets()
     rows = published_rows(
         built,
         """select kpi_code, chain_code, quarter, quarter_actual, ytd_actual, annual_target,
@@ -182,10 +250,15 @@ def test_kpi_progress_matches_the_hand_computed_numbers(built):
             assert q_actual == Decimal(actual), where
             assert ytd_actual == Decimal(ytd), where
             annual = targets.get((2025, chain, kpi))
-            assert status == status_by_hand(Decimal(ytd), annual, quarter), where
+            quarters = (q1, q2)[:quarter] if (2025, chain, kpi) in per_quarter else None
+            assert status == status_by_hand(Decimal(ytd), annual, quarter, quarters), where
             assert projected == round(Decimal(ytd) * 4 / quarter, 2), where
             if annual is None:
                 assert (target, expected, pct) == (None, None, None), where
+            elif quarters is not None:  # the seed's value holds for each quarter
+                assert target == 4 * annual, where
+                assert expected == annual * quarter, where
+                assert pct == round(Decimal(ytd) / (4 * annual), 4), where
             else:
                 assert target == annual, where
                 assert expected == round(annual * quarter / 4, 2), where
@@ -211,6 +284,48 @@ def test_the_two_stated_targets_give_known_statuses(built):
     ]
 
 
+def test_the_quarterly_meeting_and_the_yearly_training_give_known_statuses(built):
+    """1 committee meeting a quarter per chain (target_period quarter): NE met in Q1 and Q2
+    and missed Q3 (finished as of 15 January 2026); SEMI missed Q1, off track from then on;
+    2025 missed by both. 1 training a year: NE's of 30 June meets it from Q2."""
+    rows = published_rows(
+        built,
+        """select kpi_code, chain_code, quarter, quarter_actual, annual_target, expected_to_date,
+                  status, year_result
+           from main.fct_kpi_progress
+           where year = 2025 and chain_code in ('NE', 'SEMI')
+             and kpi_code in ('committee_meetings', 'party_trainings') order by 1, 2, 3""",
+    )
+    assert rows == [
+        ("committee_meetings", "NE", 1, 1, 4, 1, "met", "missed"),
+        ("committee_meetings", "NE", 2, 1, 4, 2, "met", "missed"),
+        ("committee_meetings", "NE", 3, 0, 4, 3, "off_track", "missed"),
+        ("committee_meetings", "NE", 4, 0, 4, 4, "off_track", "missed"),
+        ("committee_meetings", "SEMI", 1, 0, 4, 1, "off_track", "missed"),
+        ("committee_meetings", "SEMI", 2, 1, 4, 2, "off_track", "missed"),
+        ("committee_meetings", "SEMI", 3, 0, 4, 3, "off_track", "missed"),
+        ("committee_meetings", "SEMI", 4, 0, 4, 4, "off_track", "missed"),
+        ("party_trainings", "NE", 1, 0, 1, Decimal("0.25"), "off_track", "met"),
+        ("party_trainings", "NE", 2, 1, 1, Decimal("0.5"), "met", "met"),
+        ("party_trainings", "NE", 3, 0, 1, Decimal("0.75"), "met", "met"),
+        ("party_trainings", "NE", 4, 0, 1, 1, "met", "met"),
+        ("party_trainings", "SEMI", 1, 0, 1, Decimal("0.25"), "off_track", "missed"),
+        ("party_trainings", "SEMI", 2, 0, 1, Decimal("0.5"), "off_track", "missed"),
+        ("party_trainings", "SEMI", 3, 0, 1, Decimal("0.75"), "off_track", "missed"),
+        ("party_trainings", "SEMI", 4, 0, 1, 1, "off_track", "missed"),
+    ]
+
+
+def test_a_fall_of_funds_in_place_is_listed_as_a_correction(built):
+    rows = published_rows(
+        built,
+        """select project_id, chain_code, previous_period, period, previous_running_total_wan,
+                  running_total_wan, change_wan, source_file
+           from main.fct_funds_corrections""",
+    )
+    assert rows == [("P003", "NE", "2025-03", "2025-06", 400, 350, -50, "projects_2025-06.csv")]
+
+
 def test_31_december_counts_in_q4_and_all_counts_rows_without_chain(built):
     rows = published_rows(
         built,
@@ -228,7 +343,7 @@ def test_every_quarter_with_data_has_every_chain_and_kpi(built):
     )[0]
     # First event 2024-06-01 (a gap), last 2025-12-31 (a hire): 2024Q2 … 2025Q4 = 7 quarters.
     assert quarters == 7
-    assert count == 7 * 5 * 15
+    assert count == 7 * 5 * 21  # 21 KPIs (15 of kpis.md, 6 of party_service_funds.md)
 
 
 def test_a_year_that_is_over_says_met_or_missed_on_quarter_arithmetic(built):
