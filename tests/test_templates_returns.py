@@ -197,3 +197,47 @@ def test_the_command_line_writes_the_returns_and_says_where(workspace, tmp_path,
     assert main(["ingest", "--returns", str(tmp_path / "back")]) == 0
     assert "退回修改 →" in capsys.readouterr().out
     assert (tmp_path / "back" / "leader_projects_x_退回修改.xlsx").exists()
+
+
+def _demo_records(dataset: str, limit: int = 40) -> list[dict[str, object]]:
+    """The first demo ledger's records of `dataset` (its planted bad rows left out), as cells
+    a person types into the template: Chinese labels, 是/否, dates as dates."""
+    import random
+
+    from chainkpi.demo.district import Ctx
+    from chainkpi.demo.entry import _plans
+    from chainkpi.demo.plan import Style
+    from chainkpi.demo.writers import _Cells
+
+    plans = [p for p in _plans(Ctx(20241, 0.2, dt.date(2026, 11, 25))) if p.dataset == dataset]
+    plan = next(p for p in plans if len(p.records) > len(p.bad))
+    cells = _Cells(Style("xlsx", chains="name", bools=("是", "否")), random.Random(1))
+    columns = {c.key: c for c in DATASETS[dataset].columns}
+    records = [r for r in plan.records if id(r) not in plan.bad][:limit]
+    return [
+        {key: cells.cell(columns[key], value) for key, value in r.items() if key in columns}
+        for r in records
+    ]
+
+
+DEMO_DATASETS = ("projects", "chain_gaps", "leads", "talent_catalogue", "talent_hires",
+                 "leader_projects")  # fmt: skip
+
+
+@pytest.mark.parametrize("dataset", DEMO_DATASETS)
+def test_a_template_filled_with_the_demos_records_ingests_with_no_rejected_row(workspace, dataset):
+    rows = _demo_records(dataset)
+    assert rows
+    path = write_templates(dataset, workspace.inbox)[0]
+    book = openpyxl.load_workbook(path)  # opened and saved as a person's Excel would
+    sheet = book[DATASETS[dataset].name_zh]
+    keys = [c.key for c in DATASETS[dataset].columns]
+    for r, row in enumerate(rows, start=4):
+        for key, value in row.items():
+            if value != "":
+                sheet.cell(row=r, column=keys.index(key) + 1, value=value)
+    book.save(path)
+    report = ingest([path], workspace).files[0]
+    assert report.status == "loaded", report.errors
+    assert report.rejected_rows == [], report.rejected_rows[:3]
+    assert report.rows_loaded == len(rows)
