@@ -52,9 +52,12 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## bench: the benchmark (docs/benchmarks.md); `make bench BENCH_ARGS=--province` adds about
+## 2.2M input rows (opt-in: the default stays under ten minutes)
+BENCH_ARGS ?=
 bench: setup
 	sh scripts/install_browser.sh
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) data target logs
