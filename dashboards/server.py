@@ -9,6 +9,11 @@ with one middleware of chainkpi's own in front of Streamlit's routes (issue 20, 
   The browser sends that cookie with the download (same site, `Path=/`), so a signed-in user
   notices nothing; a URL copied out of the browser, a proxy's log or another machine gets
   nothing, and nothing after sign-out or timeout.
+- **No one clears the shared cache.** Streamlit's "Clear cache" (a `clear_cache` message on
+  the websocket, which any visitor can send before signing in) empties st.cache_data and
+  st.cache_resource for every session: every user's next page reads the warehouse again. The
+  dashboard never needs it (its caches are keyed by the warehouse's version), so the
+  middleware drops that message from every websocket.
 - **No framing.** Every HTTP response says `X-Frame-Options: DENY` and
   `Content-Security-Policy: frame-ancestors 'none'`, so no other site can frame the dashboard
   (clickjacking); the reverse proxy may add them as well (docs/serving.md).
@@ -64,13 +69,42 @@ def _is_media(path: str) -> bool:
     return path.startswith(prefix)
 
 
+def _is_clear_cache(data: bytes) -> bool:
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    message = BackMsg()
+    try:
+        message.ParseFromString(data)
+    except Exception:  # not a BackMsg: Streamlit closes the connection itself
+        return False
+    return message.WhichOneof("type") == "clear_cache"
+
+
+def _without_clear_cache(receive):
+    """The websocket's incoming messages, less any request to clear the shared cache."""
+
+    async def filtered():
+        while True:
+            message = await receive()
+            data = message.get("bytes") if message["type"] == "websocket.receive" else None
+            if data and _is_clear_cache(data):
+                continue
+            return message
+
+    return filtered
+
+
 class SessionGuard:
-    """Pure ASGI middleware: /media/ needs a live session; every response refuses framing."""
+    """Pure ASGI middleware: /media/ needs a live session; no websocket clears the shared
+    cache; every response refuses framing."""
 
     def __init__(self, app) -> None:
         self.app = app
 
     async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "websocket":
+            await self.app(scope, _without_clear_cache(receive), send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

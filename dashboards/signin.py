@@ -273,7 +273,8 @@ def require_user(tr) -> dict:
     users = _users_or_stop(tr)
     if not users:
         st.title(tr("signin_title"))
-        st.warning(tr("signin_no_users", path=path))
+        logging.getLogger("chainkpi.signin").warning("no dashboard users in %s", path)
+        st.warning(tr("signin_no_users"))  # no path for a visitor: it is in the server's log
         st.stop()
     if _oidc_configured():
         _sign_in_with_oidc(users, tr)

@@ -157,6 +157,67 @@ def test_every_response_refuses_framing_and_the_proxy_is_told_to(own_home):
     assert "frame-ancestors 'none'" in guide
 
 
+# --------------------------------------------------------------------------- the shared cache
+
+
+def cache_misses(url: str) -> int:
+    """How often the dashboard's cached queries missed (Streamlit's /_stcore/metrics)."""
+    with urllib.request.urlopen(f"{url}/_stcore/metrics", timeout=10) as response:
+        text = response.read().decode()
+    return sum(
+        int(float(line.rsplit(" ", 1)[1]))
+        for line in text.splitlines()
+        if line.startswith("cache_lookups_total") and 'result="miss"' in line
+        and "dashboards.queries._fetch" in line
+    )  # fmt: skip
+
+
+def send_clear_cache(url: str) -> None:
+    """What the "Clear cache" menu item sends, from a websocket that never signed in; back
+    once that session has run the app (so the message before it has been handled)."""
+    import asyncio
+    import threading
+
+    async def clear() -> None:
+        import websockets
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        ws_url = url.replace("http://", "ws://", 1) + "/_stcore/stream"
+        async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None) as ws:
+            message = BackMsg()
+            message.clear_cache = True
+            await ws.send(message.SerializeToString())
+            rerun = BackMsg()
+            rerun.rerun_script.query_string = ""
+            await ws.send(rerun.SerializeToString())
+            while True:
+                answer = ForwardMsg()
+                answer.ParseFromString(await asyncio.wait_for(ws.recv(), 120))
+                if answer.WhichOneof("type") == "script_finished":
+                    return
+
+    worker = threading.Thread(target=lambda: asyncio.run(clear()))
+    worker.start()
+    worker.join()
+
+
+@needs_chromium
+def test_a_visitor_who_never_signed_in_cannot_clear_the_shared_cache(own_home):
+    with serve_guarded(own_home) as url, browser_page() as page:
+        signed_in(page, url, "tester")
+        page.reload()  # the same page again: every query from the cache
+        page.wait_for_selector('[data-testid="stMetric"]')
+        wait_for_app(page)
+        warm = cache_misses(url)
+        assert warm > 0
+        send_clear_cache(url)
+        page.reload()
+        page.wait_for_selector('[data-testid="stMetric"]')
+        wait_for_app(page)
+        assert cache_misses(url) == warm  # still cached: the request was dropped
+
+
 # --------------------------------------------------------------------------- the grid's CSV
 
 

@@ -244,3 +244,11 @@ def test_the_auditor_page_names_the_first_changed_record(ws_home):
     # The filters: one user's records only.
     at.selectbox[0].select("the_auditor").run()
     assert set(at.dataframe[0].value["用户"]) == {"the_auditor"}
+
+
+def test_no_users_yet_says_so_without_the_path(ws_home):
+    auth.users_file().unlink()
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception
+    (warning,) = [w.value for w in at.warning]
+    assert "kpi user add" in warning and str(ws_home) not in warning and "users.toml" not in warning
