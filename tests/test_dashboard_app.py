@@ -85,9 +85,10 @@ def test_overview_tiles_show_the_marts_ytd_actual_for_every_kpi(app, home):
         home,
         "select p.kpi_name_zh, p.ytd_actual, p.unit, k.is_count, p.status from main.fct_kpi_progress p "
         "join main.dim_kpis k using (kpi_code) "
-        "where year = 2025 and quarter = 4 and chain_code = 'ALL'",
+        "where year = 2025 and quarter = 4 and chain_code = 'ALL' "
+        "and k.area in ('talent', 'investment')",  # party and service: their own page
     )
-    assert len(rows) == 15
+    assert len(rows) == 16
     for name, ytd, unit, is_count, status in rows:
         value, badges = tile(at, name)
         assert value == charts.format_value(ytd, unit, is_count)
@@ -255,7 +256,7 @@ def test_chain_page_shows_each_kpi_quarter_by_quarter(app):
     at = app("chain", chain="NE", year=2025)
     heat = figure(at, "chain_kpi_heatmap")["data"][0]
     assert heat["x"] == ["第1季度", "第2季度", "第3季度", "第4季度"]
-    assert len(heat["y"]) == 15
+    assert len(heat["y"]) == 21
     summary = texts(at, "markdown")[0]
     assert summary.startswith("**2025年第4季度**")
 
@@ -355,7 +356,10 @@ def test_quality_page_lists_files_checks_and_freshness(app, home):
     dbt_total = mart(home, "select count(*) from meta.dbt_results")[0][0]
     assert sum(int(m.value) for m in at.metric) == dbt_total
     fresh = next(v for k, v in tables.items() if k == ("数据集", "最近导入时间"))
-    assert set(fresh["数据集"]) == {"项目储备库", "产业链缺口", "招商线索", "人才需求目录", "人才引进", "领军人才项目"}  # fmt: skip
+    assert set(fresh["数据集"]) == {
+        "项目储备库", "产业链缺口", "招商线索", "人才需求目录", "人才引进", "领军人才项目",
+        "党建活动", "帮带结对", "企业诉求",
+    }  # fmt: skip
     latest = fresh.set_index("数据集").loc["招商线索", "最新事件日期"]
     assert str(latest) == "2025-04-01"
 

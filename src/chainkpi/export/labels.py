@@ -166,7 +166,10 @@ _STAGE_EN = {
 }
 
 
-_UNITS_EN = {"人": "persons", "个": "count", "条": "leads", "万元": "10k CNY"}
+_UNITS_EN = {
+    "人": "persons", "个": "count", "条": "leads", "万元": "10k CNY", "次": "times",
+    "对": "pairs", "件": "issues",
+}  # fmt: skip
 
 
 def unit(value: str | None, lang: str) -> str:
