@@ -1,8 +1,8 @@
 """Deterministic demo ledgers: what Nanao district's chain offices would hand in.
 
-`generate()` writes the six datasets of inputs.md for the four chains, from 2024 up to
-`as_of`, in the formats offices really use: Excel with a title row above the header, CSV
-saved as GB18030 by Excel, UTF-8 CSV exported from a system with English headers. Cell
+`generate()` writes the six datasets of inputs.md and the three of party_service_funds.md for
+the four chains, from 2024 up to `as_of`, in the formats offices really use: Excel with a
+title row above the header, CSV saved as GB18030 by Excel, UTF-8 CSV exported from a system with English headers. Cell
 spellings vary the way typed ledgers do (chain aliases, English enumeration words, 是/Y/1,
 `1,200`, full-width digits, `-`/`无`/`/` for missing).
 
@@ -18,6 +18,16 @@ full list per office. The year's hire ledgers, the talent catalogues and the lea
 list stand as of `as_of`. `by_period` gives the files month by month, the order `kpi demo`
 ingests them in (every reference then finds a row of its month or before); one ingest of
 the whole folder in name order gives the same warehouse.
+
+Each chain party committee hands in a quarterly ledger of its activities and of the
+mentoring pairs signed or ended that quarter, named by the quarter (`…党建活动台账2026年第3季度
+.xlsx`, `mentoring_pairs_2026Q3_SEMI.csv`), in its chain office's habits: a committee meeting
+every quarter but one (`district.missed_meeting`: a finished quarter of the as-of year, so
+that chain's quarterly KPI is off track), one or two trainings a year, mentor organisations
+with about five mentees each. The enterprise service centre's monthly ledger of the three
+through trains (`…企业诉求直通车办理台账2026年09月`) lists the issues received or closed that
+month: two to three weeks to resolve at the median, a long tail, a few open past 60 days.
+These draw from random streams of their own, so the other files are as they were.
 
 Some files come in the real shapes of real_ledgers.md, laid out by shapes.py: the
 新能源 office's monthly project ledger as a WPS `.xls` without an ID column (the key is the

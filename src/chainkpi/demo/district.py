@@ -20,15 +20,22 @@ from chainkpi.demo.words import (
     COMPANY_WORDS,
     GAP_LINKS,
     GIVEN_CHARS,
+    ISSUE_PEOPLE,
+    ISSUE_SUMMARIES,
     LEADER_TOPICS,
     OTHER_EMPLOYERS,
+    PARTY_BRANCH_SUFFIXES,
+    PARTY_DAY_THEMES,
     POSITIONS,
     PRODUCTS,
     PROJECT_SUFFIXES,
     REMARKS,
+    STUDY_VISIT_PLACES,
     SURNAMES,
+    TRAINING_TITLES,
     id_check_digit,
 )
+from chainkpi.ingest.schema import CHAIN_NAMES_ZH
 
 DISTRICT = "南澳区"
 FIRST_YEAR = 2024
@@ -541,4 +548,212 @@ def make_leader_projects(ctx: Ctx, employers: dict[str, Sequence[str]]) -> list[
                     "approved_date": day,
                 }
             )
+    return rows
+
+
+# --------------------------------------------------------------------------- party building
+
+
+def quarter_span(year: int, quarter: int) -> tuple[date, date]:
+    start = date(year, 3 * quarter - 2, 1)
+    following = date(year + quarter // 4, 3 * quarter % 12 + 1, 1)
+    return start, following - timedelta(days=1)
+
+
+def missed_meeting(ctx: Ctx) -> tuple[str, int, int]:
+    """(chain, year, quarter) of the one committee meeting that did not take place: a finished
+    quarter of the as-of year (of the year before, when the as-of day is in a first quarter),
+    so that the chain's quarterly KPI is off track."""
+    rng = ctx.rng("party:missed")
+    chain = rng.choice(CHAIN_CODES)
+    quarter = (ctx.as_of.month - 1) // 3 + 1
+    if quarter == 1:
+        return chain, ctx.as_of.year - 1, rng.randint(2, 4)
+    return chain, ctx.as_of.year, rng.randint(1, quarter - 1)
+
+
+# type -> (fewest, most participants)
+_PARTICIPANTS = {
+    "committee_meeting": (7, 15),
+    "training": (40, 150),
+    "work_report": (20, 50),
+    "party_day": (20, 60),
+    "study_visit": (12, 35),
+    "other": (10, 40),
+}
+_OTHER_ACTIVITIES = ("产业链党建联建签约仪式", "“党建+招商”政企恳谈会", "产业链党员志愿服务活动")
+
+
+def make_party_activities(
+    ctx: Ctx, chain: str, missed: tuple[str, int, int]
+) -> list[dict[str, object]]:
+    """The chain party committee's activities: a committee meeting every quarter (but the
+    missed one), one or two party-building trainings a year, a work report early in the year,
+    and a few party days, study visits and others."""
+    rng = ctx.rng(f"party:{chain}")
+    zh = CHAIN_NAMES_ZH[chain]
+    drafts: list[tuple[date, str, str]] = []
+    for year in ctx.years:
+        for quarter in range(1, 5):
+            start, end = quarter_span(year, quarter)
+            day = start + timedelta(days=rng.randint(3, (end - start).days - 5))
+            if (chain, year, quarter) != missed:
+                title = f"{zh}产业链党委{year}年第{'一二三四'[quarter - 1]}季度会议"
+                drafts.append((day, "committee_meeting", title))
+        trainings = rng.randint(1, 2)
+        for n in range(trainings):
+            day = date(year, rng.choice((3, 4, 5, 6, 9, 10, 11)), rng.randint(1, 28))
+            title = f"{year}年{zh}{rng.choice(TRAINING_TITLES)}"
+            drafts.append((day, "training", title + ("（第二期）" if n else "")))
+        day = date(year, rng.randint(1, 2), rng.randint(5, 28))
+        drafts.append((day, "work_report", f"{zh}产业链{year - 1}年度党建工作述职评议会"))
+        for _ in range(ctx.count(3, year)):
+            theme = rng.choice(PARTY_DAY_THEMES)
+            drafts.append((ctx.day_in(rng, year), "party_day", f"“{theme}”主题党日活动"))
+        for _ in range(ctx.count(1.5, year)):
+            place = rng.choice(STUDY_VISIT_PLACES)
+            drafts.append(
+                (ctx.day_in(rng, year), "study_visit", f"赴{place}观摩学习产业链党建工作")
+            )
+        for _ in range(ctx.count(1, year)):
+            drafts.append((ctx.day_in(rng, year), "other", rng.choice(_OTHER_ACTIVITIES)))
+    rows: list[dict[str, object]] = []
+    per_year: dict[int, int] = {}
+    for day, kind, title in sorted(d for d in drafts if d[0] <= ctx.as_of):
+        per_year[day.year] = seq = per_year.get(day.year, 0) + 1
+        lo, hi = _PARTICIPANTS[kind]
+        meeting = kind == "committee_meeting"
+        rows.append(
+            {
+                "activity_id": f"DJ-{chain}-{day.year}-{seq:03d}",
+                "chain": chain,
+                "activity_type": kind,
+                "title": title,
+                "activity_date": day,
+                "participants": rng.randint(lo, hi) if meeting or rng.random() < 0.9 else None,
+                # What the committee studied and solved; the other activities solve nothing.
+                "problems_solved": rng.randint(1, 6) if meeting else None,
+            }
+        )
+    return rows
+
+
+def _branch(rng: random.Random, chain: str, suffix: str, taken: set[str]) -> str:
+    """A party organisation of an enterprise of the chain, not one already named."""
+    name = f"{_company(rng, chain)}{suffix}"
+    while name in taken:
+        name = f"{_company(rng, chain)}{suffix}"
+    taken.add(name)
+    return name
+
+
+def make_mentoring_pairs(ctx: Ctx, chain: str) -> list[dict[str, object]]:
+    """Advanced party organisations of the chain (head enterprises' party committees) each
+    mentoring about five weaker ones (3 to 7), signed at a ceremony in spring 2024 or when a
+    mentor joined later; a pair ends when the mentee has caught up (ended_date), and the
+    mentor mostly takes on another. `_ended` is when it ends, for the quarterly lists."""
+    rng = ctx.rng(f"mentoring:{chain}")
+    taken: set[str] = set()
+    mentors = [
+        (
+            _branch(rng, chain, "党委", taken),
+            date(FIRST_YEAR, rng.randint(4, 6), rng.randint(1, 28)),
+        )
+        for _ in range(max(1, round(rng.randint(2, 3) * ctx.scale)))
+    ]
+    if rng.random() < 0.6:  # a mentor that joined the year after
+        day = date(FIRST_YEAR + 1, rng.randint(3, 9), rng.randint(1, 28))
+        mentors.append((_branch(rng, chain, "党委", taken), day))
+    drafts: list[tuple[date, str, str, date | None]] = []
+    for mentor, day in mentors:
+        waiting = [day + timedelta(days=rng.randint(0, 20))] * int(
+            _pick(rng, {3: 10, 4: 20, 5: 35, 6: 20, 7: 15})  # type: ignore[arg-type]
+        )
+        while waiting:
+            signed = waiting.pop()
+            ended = None
+            if rng.random() < 0.15:
+                ended = signed + timedelta(days=rng.randint(240, 600))
+                if rng.random() < 0.7:  # the mentor takes on another
+                    waiting.append(ended + timedelta(days=rng.randint(20, 90)))
+            suffix = rng.choice(PARTY_BRANCH_SUFFIXES[1:])
+            drafts.append((signed, mentor, _branch(rng, chain, suffix, taken), ended))
+    rows: list[dict[str, object]] = []
+    per_year: dict[int, int] = {}
+    for signed, mentor, mentee, ended in sorted(d for d in drafts if d[0] <= ctx.as_of):
+        per_year[signed.year] = seq = per_year.get(signed.year, 0) + 1
+        rows.append(
+            {
+                "pair_id": f"BD-{chain}-{signed.year}-{seq:03d}",
+                "chain": chain,
+                "mentor_org": mentor,
+                "mentee_org": mentee,
+                "signed_date": signed,
+                "has_agreement": _pick(rng, {True: 80, False: 12, None: 8}),
+                "status": "active",
+                "ended_date": None,
+                "_ended": ended if ended and ended <= ctx.as_of else None,
+            }
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------- through trains
+
+
+def _summary(rng: random.Random, track: str) -> str:
+    text = rng.choice(ISSUE_SUMMARIES[track]).format(n=rng.randint(1, 9) * 10)
+    roll = rng.random()
+    if roll < 0.2:
+        return f"{rng.choice(ISSUE_PEOPLE)}反映：{text}"
+    if roll < 0.4:
+        return f"{text}（联系人：{rng.choice(ISSUE_PEOPLE)}）"
+    return text
+
+
+def make_issues(ctx: Ctx) -> list[dict[str, object]]:
+    """A few dozen enterprises' problems a year through the three trains: most resolved in two
+    to three weeks, a long tail of hard ones (land, power, permits), some unresolvable, a
+    few open for months; most enterprises rate a resolved one. `_closed` is the day it was
+    resolved or found unresolvable (None while open), for the monthly lists."""
+    rng = ctx.rng("issues")
+    rows: list[dict[str, object]] = []
+    for year in ctx.years:
+        days = sorted(ctx.day_in(rng, year) for _ in range(ctx.count(36, year)))
+        for seq, day in enumerate(days, start=1):
+            chain = _pick(rng, {"NE": 30, "SEMI": 25, "EQUIP": 25, "MAT": 20, None: 10})
+            track = str(_pick(rng, {"policy": 35, "resources": 35, "problem": 30}))
+            hard = rng.random() < 0.12
+            median, sigma = (75, 0.5) if hard else (16, 0.7)
+            closed = day + timedelta(
+                days=max(1, round(rng.lognormvariate(math.log(median), sigma)))
+            )
+            unresolvable = rng.random() < 0.07
+            satisfaction = (
+                _pick(rng, {"fair": 30, "dissatisfied": 40, None: 30})
+                if unresolvable
+                else _pick(rng, {"satisfied": 68, "fair": 20, "dissatisfied": 5, None: 7})
+            )
+            rows.append(
+                {
+                    "issue_id": f"ZTC-{year}-{seq:04d}",
+                    "chain": chain,
+                    "enterprise": _company(rng, str(chain or rng.choice(CHAIN_CODES))),
+                    "track": track,
+                    "summary": _summary(rng, track),
+                    "received_date": day,
+                    "status": "unresolvable" if unresolvable else "resolved",
+                    "resolved_date": None,
+                    "satisfaction": satisfaction,
+                    "_closed": closed if closed <= ctx.as_of else None,
+                }
+            )
+    # A few hard ones received two to eight months ago are still open (past 60 days).
+    stuck = [
+        r
+        for r in rows
+        if r["track"] != "policy" and 61 <= (ctx.as_of - r["received_date"]).days <= 240  # type: ignore[operator]
+    ]
+    for row in rng.sample(stuck, min(3, len(stuck))):
+        row["_closed"] = None
     return rows

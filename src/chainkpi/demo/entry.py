@@ -17,15 +17,21 @@ from chainkpi.demo.district import (
     make_catalogue,
     make_gaps,
     make_hires,
+    make_issues,
     make_leader_projects,
     make_leads,
+    make_mentoring_pairs,
+    make_party_activities,
     make_projects,
+    missed_meeting,
 )
 from chainkpi.demo.plan import (
     Plan,
     bureau_plans,
     catalogue_workbook,
     chain_plans,
+    issue_plans,
+    party_plans,
     project_plans,
 )
 from chainkpi.demo.planted import plant_bad_rows
@@ -65,6 +71,13 @@ def _plans(ctx: Ctx) -> list[Plan]:
         plans += project_plans(ctx, chain, projects[chain])
     hires = make_hires(ctx, employers, positions)
     plans += bureau_plans(ctx, leads, hires, make_leader_projects(ctx, employers))
+    # Party building and enterprise service: their own random streams, so the datasets above
+    # come out as they did before these were added.
+    missed = missed_meeting(ctx)
+    for chain in CHAIN_CODES:
+        activities = make_party_activities(ctx, chain, missed)
+        plans += party_plans(ctx, chain, activities, make_mentoring_pairs(ctx, chain))
+    plans += issue_plans(ctx, make_issues(ctx))
     plant_bad_rows(ctx, plans)
     return sorted(plans, key=lambda p: p.name)
 

@@ -15,6 +15,7 @@ from chainkpi.demo.district import (
     FIRST_YEAR,
     Ctx,
     Project,
+    quarter_span,
 )
 from chainkpi.ingest.schema import CHAIN_NAMES_ZH
 
@@ -371,4 +372,122 @@ def bureau_plans(ctx: Ctx, leads: dict, hires: dict, leaders: list) -> list[Plan
             shape="leaders_by_chain",
         )
     )
+    return plans
+
+
+# ---------------------------------------------------------------- party building and service
+
+
+def _quarters(ctx: Ctx) -> list[tuple[date, date, int, int]]:
+    """(first day, ledger day, year, quarter) of every quarter from FIRST_YEAR to the as-of
+    quarter: the ledger says where things stood on its last day, or on the as-of day."""
+    quarters = []
+    for year in ctx.years:
+        for quarter in range(1, 5):
+            start, end = quarter_span(year, quarter)
+            if start <= ctx.as_of:
+                quarters.append((start, min(end, ctx.as_of), year, quarter))
+    return quarters
+
+
+def _party_office(chain: str) -> str:
+    return f"中共{DISTRICT}{CHAIN_NAMES_ZH[chain]}产业链委员会"
+
+
+def _quarter_name(style: Style, key: str, zh: str, chain: str, year: int, quarter: int) -> str:
+    """Named by the quarter (handing_in.md: the ledger's period): in Chinese from an office
+    that works in Excel, by the dataset's key from one that exports CSV."""
+    if style.kind == "xlsx":
+        return f"{DISTRICT}{CHAIN_NAMES_ZH[chain]}产业链{zh}{year}年第{quarter}季度.xlsx"
+    return f"{key}_{year}Q{quarter}_{chain}.csv"
+
+
+def party_plans(
+    ctx: Ctx, chain: str, activities: list[dict[str, object]], pairs: list[dict[str, object]]
+) -> list[Plan]:
+    """The chain party committee's quarterly ledgers, in its chain office's habits: the
+    quarter's activities (党建活动台账), and the mentoring pairs signed or ended that quarter,
+    as they stood at its end (帮带结对台账; a quarter without any is not handed in)."""
+    style, zh, office = OFFICE_STYLES[chain], CHAIN_NAMES_ZH[chain], _party_office(chain)
+    plans = []
+    for start, when, year, quarter in _quarters(ctx):
+        period = f"{year}年第{quarter}季度"
+        rows = [a for a in activities if start <= a["activity_date"] <= when]  # type: ignore[operator]
+        if rows:
+            plans.append(
+                Plan(
+                    "party_activities",
+                    chain,
+                    _quarter_name(style, "party_activities", "党建活动台账", chain, year, quarter),
+                    style,
+                    f"{DISTRICT}{zh}产业链党建活动台账（{period}）",
+                    office,
+                    when,
+                    rows,
+                )
+            )
+        changed = [
+            p
+            for p in pairs
+            if _changed([p["signed_date"], p["_ended"]], start, when)  # type: ignore[list-item]
+        ]
+        if changed:
+            plans.append(
+                Plan(
+                    "mentoring_pairs",
+                    chain,
+                    _quarter_name(style, "mentoring_pairs", "帮带结对台账", chain, year, quarter),
+                    style,
+                    f"{DISTRICT}{zh}产业链党组织帮带结对台账（{period}新增及变化）",
+                    office,
+                    when,
+                    [_pair_row_at(p, when) for p in changed],
+                )
+            )
+    return plans
+
+
+def _pair_row_at(pair: dict[str, object], day: date) -> dict[str, object]:
+    ended = pair["_ended"]
+    if isinstance(ended, date) and ended <= day:
+        return {**pair, "status": "ended", "ended_date": ended}
+    return {**pair, "status": "active", "ended_date": None}
+
+
+def _issue_row_at(issue: dict[str, object], day: date) -> dict[str, object]:
+    """The issue as the service centre's list said on `day`: open until it was closed."""
+    closed = issue["_closed"]
+    if isinstance(closed, date) and closed <= day:
+        return {**issue, "resolved_date": closed}
+    return {**issue, "status": "open", "resolved_date": None, "satisfaction": None}
+
+
+def issue_plans(ctx: Ctx, issues: list[dict[str, object]]) -> list[Plan]:
+    """The enterprise service centre's monthly ledger of the three through trains: the issues
+    received or closed that month, as they stood at its end. One naming for every month (name
+    order is month order), the format rotating by year as the bureaus' do."""
+    plans = []
+    for start, when in _months(ctx):
+        rows = [
+            _issue_row_at(i, when)
+            for i in issues
+            if _changed([i["received_date"], i["_closed"]], start, when)  # type: ignore[list-item]
+        ]
+        if not rows:
+            continue
+        style = BUREAU_STYLES[(when.year - FIRST_YEAR + 2) % len(BUREAU_STYLES)]
+        ext = "xlsx" if style.kind == "xlsx" else "csv"
+        plans.append(
+            Plan(
+                "enterprise_issues",
+                None,
+                f"{DISTRICT}企业诉求直通车办理台账{when.year}年{when.month:02d}月.{ext}",
+                style,
+                f"{DISTRICT}“三个直通车”企业诉求办理台账（{when.year}年{when.month}月受理及办结）",
+                f"{DISTRICT}企业服务中心",
+                when,
+                rows,
+                year=when.year,
+            )
+        )
     return plans

@@ -28,6 +28,9 @@ BAD_ROWS: tuple[tuple[str, str | None, str], ...] = (
     ("leads", None, "converted_date before first_contact_date"),
     ("talent_catalogue", "SEMI", "headcount 0"),
     ("talent_hires", None, "value not in enumeration: 学历 = 研究生"),
+    ("party_activities", "MAT", "value not in enumeration: 活动类型 = 座谈会"),
+    ("mentoring_pairs", "NE", "required value missing: 被帮带党组织 empty"),
+    ("enterprise_issues", None, "unparseable date: 受理日期 = yyyy-02-30"),
 )
 # Valid rows whose reference points at nothing: kept by the ingest, with a warning.
 UNRESOLVED_REFERENCES: tuple[tuple[str, str | None, str], ...] = (
@@ -158,6 +161,51 @@ def plant_bad_rows(ctx: Ctx, plans: list[Plan]) -> None:
     }
     _plant(hires, rng, hire, BAD_ROWS[10][2])
     _plant_unresolved(ctx, rng, plans)
+    _plant_party_service(ctx, plans)
+
+
+def _plant_party_service(ctx: Ctx, plans: list[Plan]) -> None:
+    """One bad row in each of the party-building and through-train ledgers, from a stream of
+    its own (the draws above stay as they were)."""
+    rng = ctx.rng("bad:party_service")
+    offices = {(p.dataset, p.office) for p in plans}
+    if (
+        not {
+            ("party_activities", "MAT"),
+            ("mentoring_pairs", "NE"),
+            ("enterprise_issues", None),
+        }
+        <= offices
+    ):
+        return  # an as-of day too early for the ledgers (no pair is signed before April 2024)
+    activities = _latest(plans, "party_activities", "MAT")
+    year = activities.as_of.year
+    meeting = {
+        "activity_id": _next_id(plans, activities, f"DJ-MAT-{year}-", 3),
+        "chain": "MAT",
+        "activity_type": Raw("座谈会"),  # in no list: 党委会议, 其他 …
+        "title": "新材料产业链重点企业座谈会",
+        "activity_date": activities.as_of,
+        "participants": 18,
+    }
+    _plant(activities, rng, meeting, BAD_ROWS[11][2])
+    pairs = _latest(plans, "mentoring_pairs", "NE")
+    year = pairs.as_of.year
+    pair = {**pairs.records[-1], "pair_id": _next_id(plans, pairs, f"BD-NE-{year}-", 3)}
+    pair.update(mentee_org=None, signed_date=pairs.as_of, status="active", ended_date=None)
+    _plant(pairs, rng, pair, BAD_ROWS[12][2])
+    issues = _latest(plans, "enterprise_issues", None)
+    year = issues.as_of.year
+    issue = {
+        "issue_id": _next_id(plans, issues, f"ZTC-{year}-", 4),
+        "chain": "SEMI",
+        "enterprise": "无锡芯驰微电子有限公司",
+        "track": "problem",
+        "summary": "厂区周边道路施工影响货车通行，请求协调",
+        "received_date": Raw(f"{year}-02-30"),
+        "status": "open",
+    }
+    _plant(issues, rng, issue, BAD_ROWS[13][2])
 
 
 def _plant_unresolved(ctx: Ctx, rng: random.Random, plans: list[Plan]) -> None:

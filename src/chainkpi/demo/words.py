@@ -230,3 +230,61 @@ OWNER_CONTACTS: tuple[tuple[str, str], ...] = (
 # Both: the personal data a real ledger carries outside any contract column, so that a
 # privacy scan knows what to look for.
 CONTACTS: tuple[tuple[str, str], ...] = PREPARERS + OWNER_CONTACTS
+
+# ---- party building and enterprise service (party_service_funds.md)
+
+# Themes of 主题党日, trainings and study visits of a chain party committee.
+PARTY_DAY_THEMES = (
+    "党建引领产业链发展",
+    "学习贯彻党的二十届三中全会精神",
+    "重温入党誓词",
+    "党员先锋岗亮诺践诺",
+    "党建联建促发展",
+    "红色教育基地参观",
+)
+TRAINING_TITLES = (
+    "产业链党建工作培训班",
+    "产业链党务工作者专题培训",
+    "两新组织党组织书记培训班",
+    "产业链党建工作业务培训",
+)
+STUDY_VISIT_PLACES = (
+    "苏州工业园区",
+    "合肥高新区",
+    "无锡高新区",
+    "宁波杭州湾新区",
+    "常州武进国家高新区",
+    "深圳南山区",
+)
+# A few of the district's party branches that are not enterprises' (mentors and mentees).
+PARTY_BRANCH_SUFFIXES = ("党委", "党总支", "党支部")
+# What enterprises bring to the three through trains (直通车), by track; {n} a number.
+ISSUE_SUMMARIES = {
+    "policy": (
+        "申请兑现技术改造奖补资金，咨询申报材料及拨付时间",
+        "高新技术企业认定奖励未到账，请求协调财政拨付",
+        "研发费用加计扣除政策适用范围咨询",
+        "首台（套）装备保险补偿申报指导",
+        "稳岗补贴申领流程不清楚，请求上门辅导",
+        "人才安居补贴申请被退回，请求说明原因",
+    ),
+    "resources": (
+        "二期项目新增用地约{n}亩，需协调用地指标",
+        "新产线电力增容{n}千伏安，报装进度慢",
+        "急需一线操作工约{n}人，请求对接招聘渠道",
+        "流动资金贷款{n}万元，请求对接银行",
+        "新建厂房能耗指标约{n}吨标准煤，需协调",
+        "员工子女入学{n}人，请求协调学位",
+    ),
+    "problem": (
+        "厂区周边道路施工影响货车通行，请求协调",
+        "消防验收整改意见不明确，请求相关部门现场指导",
+        "环评批复办理进度慢，影响开工",
+        "产品进入本地应用场景，请求对接采购单位",
+        "施工许可办理卡在图审环节",
+        "园区污水管网接入问题，请求协调",
+    ),
+}
+# The enterprises' people a summary may name (made up; not the ledgers' preparers or owner
+# contacts of CONTACTS): free text shown only to analysts and the chain's own office.
+ISSUE_PEOPLE = ("周立群", "钱文博", "孔德胜", "严海鸥", "华志成", "施美玲", "蔡永康", "潘晓雯")
