@@ -47,9 +47,13 @@ def test_the_cli_purges_with_an_audit_record(home, tmp_path):
 
     copy = tmp_path / "home"
     shutil.copytree(home, copy)
+    # Handed in two years ago, as the raw layer says: not "a few seconds" (--older-than
+    # 0.000001, 32 s), which held only when the shared warehouse was built that long before.
+    with duckdb.connect(str(Workspace(copy).raw_db)) as con:
+        con.execute("update raw.ingest_files set ingested_at = ingested_at - interval 2 year")
     kpi = str(Path(sys.executable).with_name("kpi"))
     env = {**os.environ, "CHAINKPI_HOME": str(copy)}
-    done = subprocess.run([kpi, "archive", "purge", "--older-than", "0.000001"], env=env,
+    done = subprocess.run([kpi, "archive", "purge", "--older-than", "1"], env=env,
                           capture_output=True, text=True)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert _archived(copy) == []
