@@ -221,7 +221,8 @@ def _demo_records(dataset: str, limit: int = 40) -> list[dict[str, object]]:
 
 
 DEMO_DATASETS = ("projects", "chain_gaps", "leads", "talent_catalogue", "talent_hires",
-                 "leader_projects")  # fmt: skip
+                 "leader_projects", "party_activities", "mentoring_pairs",
+                 "enterprise_issues")  # fmt: skip
 
 
 @pytest.mark.parametrize("dataset", DEMO_DATASETS)
