@@ -42,6 +42,7 @@ PAGES = [
     ("projects", "page_projects", ":material/work:"),
     ("leads", "page_leads", ":material/handshake:"),
     ("talent", "page_talent", ":material/school:"),
+    ("party", "page_party", ":material/groups:"),
     ("quality", "page_quality", ":material/fact_check:"),
     ("export", "page_export", ":material/download:"),
 ]

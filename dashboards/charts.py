@@ -781,3 +781,72 @@ def make_catalogue_fill(fill: pd.DataFrame, *, title: str, lang: str = "zh") -> 
     top = max(fill["headcount"].max(), fill["hires"].max()) * 1.15
     count_axis(fig, top, title=t("people_axis", lang), gridcolor="#EEE")
     return _layout(fig, title, height=320)
+
+
+# --- Party building and service -------------------------------------------------------------
+
+MENTEES_TARGET = 5  # the seed's 帮带5个左右: each mentor organisation mentors about five
+
+
+def mentees_per_mentor(pairs: pd.DataFrame) -> pd.DataFrame:
+    """How many mentor organisations mentor 1, 2, 3 … organisations (active pairs): columns
+    mentees, mentors, every count from 1 to the largest (and to 5) listed, 0 where none."""
+    active = pairs[pairs["is_active"].fillna(False).astype(bool)] if not pairs.empty else pairs
+    if active.empty:
+        return pd.DataFrame({"mentees": [], "mentors": []}, dtype="int64")
+    per_mentor = active.groupby(["chain_code", "mentor_org"]).mentee_org.nunique()
+    counts = per_mentor.value_counts()
+    top = max(int(per_mentor.max()), MENTEES_TARGET)
+    return pd.DataFrame(
+        {
+            "mentees": list(range(1, top + 1)),
+            "mentors": [int(counts.get(n, 0)) for n in range(1, top + 1)],
+        }
+    )
+
+
+def make_mentees_distribution(
+    distribution: pd.DataFrame, *, title: str, lang: str = "zh"
+) -> go.Figure:
+    """Mentor organisations by their number of active mentees (mentees_per_mentor), with the
+    seed's "about 5" marked by a vertical line."""
+    if distribution.empty or distribution["mentors"].sum() == 0:
+        return empty_figure(t("empty_chart", lang), title)
+    sep = "：" if lang == "zh" else ": "
+    fig = go.Figure(
+        go.Bar(
+            x=distribution["mentees"].tolist(),
+            y=distribution["mentors"].tolist(),
+            marker_color=[
+                NEUTRAL if n == MENTEES_TARGET else NEUTRAL_LIGHT for n in distribution["mentees"]
+            ],
+            text=[format_number(n) if n else "" for n in distribution["mentors"]],
+            textposition="outside",
+            cliponaxis=False,
+            customdata=[format_number(n) for n in distribution["mentors"]],
+            hovertemplate=t("mentoring_axis_x", lang)
+            + " %{x}"
+            + "<br>"
+            + t("mentoring_axis_y", lang)
+            + sep
+            + "%{customdata}<extra></extra>",
+        )
+    )
+    fig.add_vline(
+        x=MENTEES_TARGET,
+        line_dash="dash",
+        line_color=ACCENT,
+        line_width=2,
+        annotation_text=t("mentoring_about_5", lang),
+        annotation_position="top right",
+        annotation_font_color=ACCENT,
+    )
+    count_axis(
+        fig,
+        distribution["mentors"].max() * 1.2,
+        title=t("mentoring_axis_y", lang),
+        gridcolor="#EEE",
+    )
+    count_axis(fig, distribution["mentees"].max(), axis="x", title=t("mentoring_axis_x", lang))
+    fig.update_xaxes(range=[0.4, distribution["mentees"].max() + 0.6])
+    return _layout(fig, title, height=300)

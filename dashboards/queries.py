@@ -391,6 +391,68 @@ def catalogue_fill() -> pd.DataFrame:
     return fetch(_CATALOGUE)
 
 
+# --- Party building and service (party_service_funds.md) ---------------------------------
+
+PARTY_KPIS = ("committee_meetings", "party_trainings")
+
+_PARTY_PROGRESS = """
+select
+    p.year, p.quarter, p.chain_code, p.kpi_code, p.quarter_actual, p.ytd_actual,
+    p.annual_target, p.quarter_target, p.target_period, p.status, p.period_state,
+    p.is_year_over, p.year_result, p.as_of_date, p.chain_sort_order
+from main.fct_kpi_progress as p
+where p.year = ? and p.kpi_code in ('committee_meetings', 'party_trainings')
+order by p.kpi_code, p.chain_sort_order, p.quarter
+"""
+
+_MENTORING_PAIRS = """
+select pair_id, chain_code, mentor_org, mentee_org, signed_date, has_agreement, status,
+    ended_date, is_active
+from main.dim_mentoring_pairs
+order by chain_code, mentor_org, pair_id
+"""
+
+_ENTERPRISE_ISSUES = """
+select issue_id, chain_code, enterprise, track, received_date, status, resolved_date,
+    days_to_resolve, days_open, open_over_30_days, open_over_60_days, satisfaction, as_of_date
+from main.dim_enterprise_issues
+order by received_date, issue_id
+"""
+
+# 到位率: funds in place ÷ planned investment of the same projects, those signed and not
+# dropped (dim_project_funds), per chain and for the district (ALL).
+_FUNDS_IN_PLACE = """
+select
+    coalesce(chain_code, 'ALL') as chain_code,
+    count(*) as signed_projects,
+    sum(funds_in_place_wan) as funds_in_place_wan,
+    sum(coalesce(planned_investment_wan, 0)) as signed_investment_wan
+from main.dim_project_funds
+group by grouping sets ((chain_code), ())
+"""
+
+
+def party_progress(year: int) -> pd.DataFrame:
+    """Committee meetings (1 a quarter) and party trainings (1 a year) per chain and quarter
+    of one year, from fct_kpi_progress."""
+    return fetch(_PARTY_PROGRESS, (int(year),))
+
+
+def mentoring_pairs() -> pd.DataFrame:
+    return fetch(_MENTORING_PAIRS)
+
+
+def enterprise_issues() -> pd.DataFrame:
+    """Every enterprise issue (no free-text summary), days to resolve or days open."""
+    return fetch(_ENTERPRISE_ISSUES)
+
+
+def funds_in_place() -> pd.DataFrame:
+    """Per chain and ALL: signed (not dropped) projects' funds in place and planned investment,
+    for 到位率."""
+    return fetch(_FUNDS_IN_PLACE)
+
+
 # --- Data quality ---------------------------------------------------------------------------
 
 _FILES = """

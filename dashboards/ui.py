@@ -529,3 +529,29 @@ def filters():
     """The page's filters: a collapsed 筛选 section above the content, so a phone opens on the
     headline figures, not on pickers."""
     return st.expander(tr("filters"), icon=":material/tune:")
+
+
+def funds_rate(funds: pd.DataFrame, chain_code: str, *, container=st, caption: bool = True) -> None:
+    """到位率 beside signed investment (party_service_funds.md): funds in place ÷ planned
+    investment of the same projects (signed, not dropped; queries.funds_in_place), as a metric
+    with what it divides in a caption. Nothing when the chain has no signed investment."""
+    rows = funds[funds.chain_code == chain_code] if not funds.empty else funds
+    if rows.empty or charts.is_missing(rows.iloc[0].signed_investment_wan):
+        return
+    rec = rows.iloc[0]
+    signed = float(rec.signed_investment_wan)
+    if not signed:
+        return
+    in_place = float(rec.funds_in_place_wan or 0)
+    container.metric(
+        tr("funds_rate"), charts.format_pct(in_place / signed), help=tr("funds_rate_help")
+    )
+    if caption:
+        container.caption(
+            tr(
+                "funds_rate_caption",
+                funds=charts.format_amount(in_place, lang()),
+                signed=charts.format_amount(signed, lang()),
+                n=int(rec.signed_projects),
+            )
+        )

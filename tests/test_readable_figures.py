@@ -45,6 +45,7 @@ KPI_CODES = {
     "补齐产业链缺口数": "gaps_closed",
     "新增招商线索数": "leads_new",
     "转化招商线索数": "leads_converted",
+    "实际到位资金": "funds_in_place_wan",  # party_service_funds.md: linked to the chain page
 }
 
 

@@ -160,6 +160,7 @@ def _pipeline_section(chain_code: str, chain_label: str) -> None:
     )
     ui.chart(fig, "stage_bar")
     st.caption(tr("stage_note"))
+    ui.funds_rate(queries.funds_in_place(), chain_code)
 
     st.subheader(tr("stuck"))
     stuck = projects[projects.is_stuck_over_60_days.fillna(False)].sort_values(
@@ -218,6 +219,7 @@ def _side_by_side(chains: pd.DataFrame, periods: pd.DataFrame, year: int) -> Non
     st.subheader(tr("chains_side_by_side", period=tr("period", year=year, q=quarter)))
     progress = queries.kpi_progress(year, quarter)
     projects = queries.projects()
+    funds = queries.funds_in_place()
     lang = ui.lang()
     columns = st.columns(len(chains))
     for column, code in zip(columns, chains.chain_code, strict=True):
@@ -257,6 +259,7 @@ def _side_by_side(chains: pd.DataFrame, periods: pd.DataFrame, year: int) -> Non
             st.metric(tr("uncovered_gaps"), int(gaps.is_uncovered.fillna(False).sum()))
             theirs = projects[projects.chain_code == code]
             st.metric(tr("stuck_projects"), int(theirs.is_stuck_over_60_days.fillna(False).sum()))
+            ui.funds_rate(funds, code, caption=False)
 
 
 def render() -> None:

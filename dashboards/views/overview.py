@@ -210,6 +210,8 @@ def render() -> None:
         if part.empty:
             continue
         st.subheader(tr(f"area_{area}"))
+        if area == "investment":  # 到位率 beside the signed investment tiles
+            ui.funds_rate(queries.funds_in_place(), chain_code)
         per_row = 4
         recs = list(part.itertuples(index=False))
         for start in range(0, len(recs), per_row):

@@ -1,0 +1,229 @@
+"""党建与服务 (party_service_funds.md, "On the dashboard"): the page run by AppTest on a
+warehouse built from hand-made ledgers through the real ingest and dbt build (as of
+test_build.AS_OF, 15 January 2026: every quarter of 2025 finished).
+
+The ledgers: test_build's (NE meets in Q1 and Q2, SEMI only in Q2; issue Q002 without a chain
+open since 1 March 2025) and, here, NE's meetings of Q3 and Q4 (so NE holds all four), a mentor
+organisation of NE with five active mentees and one of SEMI with two, and enterprise issues
+open for 26 (NE), 45 (NE) and 106 (SEMI) days and one resolved in 10 days.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from chainkpi.settings import PROJECT_ROOT
+from dashboards import charts
+from tests.conftest import build_warehouse
+from tests.dashboard_fixtures import add_test_users, sign_in
+from tests.ledgers import write_csv
+
+APP = PROJECT_ROOT / "dashboards" / "app.py"
+
+
+def party_ledgers(inbox: Path) -> None:
+    from tests.test_build import hand_made_ledgers
+
+    hand_made_ledgers(inbox)
+    activity = ("活动编号", "所属产业链", "活动类型", "活动名称", "活动日期")
+    write_csv(inbox / "party_activities_2025H2.csv", [dict(zip(activity, r, strict=True)) for r in (
+        ("A010", "NE", "党委会议", "三季度产业链党委会议", "2025-08-15"),
+        ("A011", "NE", "党委会议", "四季度产业链党委会议", "2025-11-20"),
+    )])  # fmt: skip
+    pair = ("结对编号", "所属产业链", "帮带党组织", "被帮带党组织", "结对日期", "结对状态", "结束日期")  # fmt: skip
+    write_csv(inbox / "mentoring_pairs_more.csv", [dict(zip(pair, r, strict=True)) for r in (
+        *[(f"M01{i}", "NE", "甲公司党委", f"新{i}号党支部", "2025-05-01", "在帮", "") for i in range(4)],
+        ("M020", "SEMI", "己公司党委", "芯一党支部", "2025-03-01", "在帮", ""),
+        ("M021", "SEMI", "己公司党委", "芯二党支部", "2025-03-02", "在帮", ""),
+    )])  # fmt: skip
+    issue = ("诉求编号", "所属产业链", "企业名称", "直通车类别", "诉求内容", "受理日期", "办理状态",
+             "办结日期", "企业评价")  # fmt: skip
+    write_csv(inbox / "enterprise_issues_more.csv", [dict(zip(issue, r, strict=True)) for r in (
+        ("Q010", "NE", "戊公司", "要素保障", "厂房租赁", "2025-12-20", "办理中", "", ""),  # 26 days
+        ("Q011", "NE", "己公司", "问题解决", "道路开口", "2025-12-01", "办理中", "", ""),  # 45 days
+        ("Q012", "SEMI", "庚公司", "政策惠企", "人才公寓", "2025-10-01", "办理中", "", ""),  # 106
+        ("Q013", "NE", "辛公司", "政策惠企", "申报辅导", "2025-06-01", "已办结", "2025-06-11", "满意"),
+    )])  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("party_warehouse")
+    build_warehouse(home, party_ledgers)
+    add_test_users(home)
+    return home
+
+
+@pytest.fixture(autouse=True)
+def env(home, monkeypatch):
+    monkeypatch.setenv("CHAINKPI_HOME", str(home))
+
+
+def open_party(role: str, lang: str = "zh", **query: object) -> AppTest:
+    at = sign_in(AppTest.from_file(str(APP), default_timeout=90), role=role)
+    if lang == "en":
+        at.query_params["lang"] = "en"
+    at.run()
+    at.query_params.clear()
+    if lang == "en":
+        at.query_params["lang"] = "en"
+    at.query_params.update({key: str(value) for key, value in query.items()})
+    at.switch_page("views/party.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def frame_with(at: AppTest, column: str):
+    """The first table on the page with that column."""
+    for frame in at.dataframe:
+        value = frame.value
+        if column in value.columns:
+            return value
+    raise AssertionError(f"no table with {column}: {[list(f.value.columns) for f in at.dataframe]}")
+
+
+def metric(at: AppTest, label: str) -> str:
+    found = [m.value for m in at.metric if m.label == label]
+    assert len(found) == 1, (label, [m.label for m in at.metric])
+    return found[0]
+
+
+def mentees_chart(at: AppTest) -> dict:
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    found = [s for s in specs if "帮带党组织" in json.dumps(s, ensure_ascii=False)]
+    assert len(found) == 1, len(specs)
+    return found[0]
+
+
+def test_the_chain_that_missed_a_quarterly_meeting_reads_off_track():
+    at = open_party("district")
+    assert at.title[0].value == "党建与服务 · 2025年"  # the last finished quarter's year
+    meetings = frame_with(at, "第1季度").set_index("产业链")
+    # NE met every quarter; SEMI held one in Q2 only: missed Q1, Q3 and Q4, off track.
+    assert list(meetings.loc["新能源", ["第1季度", "第2季度", "第3季度", "第4季度"]]) == ["✔ 1"] * 4
+    assert meetings.loc["新能源", "状态"] == charts.status_text("met")
+    assert list(meetings.loc["半导体和电子信息", ["第1季度", "第2季度", "第3季度", "第4季度"]]) == [
+        "✖ 0", "✔ 1", "✖ 0", "✖ 0"
+    ]  # fmt: skip
+    assert meetings.loc["半导体和电子信息", "状态"] == charts.status_text("off_track")
+    error = " ".join(e.value for e in at.error)
+    assert "半导体和电子信息（第1季度、第3季度、第4季度缺会）" in error
+    assert "新能源" not in error
+    trainings = frame_with(at, "本年培训次数").set_index("产业链")
+    assert trainings.loc["新能源", "本年培训次数"] == "1"
+    assert trainings.loc["新能源", "状态"] == charts.status_text("met")
+    assert trainings.loc["半导体和电子信息", "状态"] == charts.status_text("off_track")
+
+
+def test_issues_open_past_60_days_are_counted_and_listed_in_red():
+    at = open_party("district")
+    # District-wide: SEMI's 106 days and the chainless issue open since 1 March 2025.
+    assert metric(at, "超60天未办结") == "2 件"
+    assert metric(at, "超30天未办结") == "3 件"
+    overdue = frame_with(at, "已办天数")
+    assert list(overdue["企业名称"]) == ["乙公司", "庚公司", "己公司"]
+    assert list(overdue["状态"]) == ["超过60天", "超过60天", "超过30天"]
+    assert list(overdue["已办天数"]) == ["320", "106", "45"]
+    assert list(overdue.columns)[-1] == "诉求编号"  # the ID last
+    assert "诉求内容" not in overdue.columns  # the free text is not shown
+    badges = " ".join(m.value for m in at.markdown)
+    assert ":red-badge[:material/error: 超过60天]" in badges
+    assert ":orange-badge[:material/warning: 超过30天]" in badges
+
+
+def test_a_chains_through_trains_figures_are_its_own():
+    at = open_party("analyst", chain="NE")
+    # Received in 2025: Q001, Q004, Q010, Q011, Q013; resolved Q001 (54 days), Q004 (20),
+    # Q013 (10): median 20; satisfaction: the one rated, satisfied.
+    assert metric(at, "受理") == "5 件"
+    assert metric(at, "办结") == "3 件"
+    assert metric(at, "办理中") == "2 件"
+    assert metric(at, "办结率") == "60%"
+    assert metric(at, "办结用时中位数") == "20 天"
+    assert metric(at, "超30天未办结") == "1 件"
+    assert metric(at, "超60天未办结") == "0 件"
+    assert metric(at, "满意率") == "100%"
+
+
+def test_mentees_per_mentor_organisation_with_about_5_marked():
+    at = open_party("district")
+    spec = mentees_chart(at)
+    bar = next(trace for trace in spec["data"] if trace["type"] == "bar")
+    # 丁 (MAT) mentors 1, 己 (SEMI) 2, 甲 (NE) 5 (its ended pair not counted).
+    assert dict(zip(bar["x"], bar["y"], strict=True)) == {1: 1, 2: 1, 3: 0, 4: 0, 5: 1}
+    lines = [s for s in spec["layout"]["shapes"] if s.get("x0") == 5 and s.get("x1") == 5]
+    assert len(lines) == 1
+    assert any(a["text"] == "约5个" for a in spec["layout"]["annotations"])
+    mentors = frame_with(at, "帮带党组织")
+    assert list(mentors["帮带党组织"]) == ["甲公司党委", "己公司党委", "丁公司党委"]
+    assert list(mentors["在帮对象数"]) == [5, 2, 1]
+    assert metric(at, "在帮结对") == "8"
+
+
+def test_a_chain_office_sees_only_its_own_chain():
+    at = open_party("chain:NE", chain="SEMI")  # a link to SEMI falls back to its own chain
+    assert at.selectbox(key="chain").value == "NE"
+    assert at.selectbox(key="chain").options == ["新能源"]  # no 全区: its own rows only
+    shown = json.dumps(
+        [f.value.to_dict() for f in at.dataframe], ensure_ascii=False, default=str
+    ) + " ".join(str(e.value) for e in (*at.error, *at.markdown, *at.caption))
+    for neighbour in ("半导体", "己公司党委", "庚公司", "丁公司党委", "芯一党支部"):
+        assert neighbour not in shown, neighbour
+    assert list(frame_with(at, "已办天数")["企业名称"]) == ["己公司"]  # not SEMI's, not chainless
+    meetings = frame_with(at, "第1季度")
+    assert list(meetings["产业链"]) == ["新能源"]
+    assert metric(at, "超60天未办结") == "0 件"
+    bar = next(t for t in mentees_chart(at)["data"] if t["type"] == "bar")
+    assert dict(zip(bar["x"], bar["y"], strict=True)) == {1: 0, 2: 0, 3: 0, 4: 0, 5: 1}
+
+
+def test_the_page_reads_in_english():
+    at = open_party("district", lang="en")
+    assert at.title[0].value == "Party building and service · 2025"
+    meetings = frame_with(at, "Q1").set_index("Chain")
+    assert meetings.loc[
+        "Semiconductors and electronic information", "Status"
+    ] == charts.status_text("off_track", "en")
+    assert metric(at, "Open over 60 days") == "2 issues"
+    overdue = frame_with(at, "Days open")
+    assert set(overdue["Through train"]) == {"Policy support", "Problem solving"}
+
+
+def test_funds_in_place_rate_beside_signed_investment():
+    """P001 (NE, 10,000 万元 planned, 2,500 in place) and P004 (SEMI, 20,000, 6,000) are signed
+    and not dropped; P003 (NE, 500, 350) is producing; P002 is dropped and left out."""
+    at = sign_in(AppTest.from_file(str(APP), default_timeout=90), role="district")
+    at.query_params.update({"year": "2025", "quarter": "4"})
+    at.run()
+    assert not at.exception
+    assert metric(at, "到位率") == "29%"  # 8,850 / 30,500
+    assert "到位资金 8,850 万元 ÷ 签约计划总投资 3.05 亿元（3 个" in " ".join(
+        c.value for c in at.caption
+    )
+    at.query_params.clear()
+    at.query_params.update({"chain": "NE", "year": "2025"})
+    at.switch_page("views/chain.py").run()
+    assert not at.exception
+    assert metric(at, "到位率") == "27%"  # 2,850 / 10,500
+
+
+def test_the_pages_queries_give_a_chain_office_its_own_rows_only():
+    """Where the page reads: a chain office's queries hold its own chain (and the district
+    aggregate ALL where there is one), never a neighbour's rows nor the chainless issue."""
+    import streamlit as st
+
+    from dashboards import queries
+    from dashboards.signin import USER_KEY
+
+    st.session_state[USER_KEY] = {"username": "n", "role": "chain:NE", "display_name": "n"}
+    try:
+        assert set(queries.enterprise_issues().chain_code) == {"NE"}
+        assert set(queries.mentoring_pairs().chain_code) == {"NE"}
+        assert set(queries.party_progress(2025).chain_code) == {"NE", "ALL"}
+        assert set(queries.funds_in_place().chain_code) == {"NE", "ALL"}
+    finally:
+        st.session_state.pop(USER_KEY, None)
