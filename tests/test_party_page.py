@@ -10,6 +10,7 @@ open for 26 (NE), 45 (NE) and 106 (SEMI) days and one resolved in 10 days.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from chainkpi.settings import PROJECT_ROOT
 from dashboards import charts
-from tests.conftest import build_warehouse
+from tests.conftest import build_warehouse, workspace_env
 from tests.dashboard_fixtures import add_test_users, sign_in
 from tests.ledgers import write_csv
 
@@ -227,3 +228,65 @@ def test_the_pages_queries_give_a_chain_office_its_own_rows_only():
         assert set(queries.funds_in_place().chain_code) == {"NE", "ALL"}
     finally:
         st.session_state.pop(USER_KEY, None)
+
+
+# --- On the demo warehouse (issue 21, Done when) ------------------------------------------------
+
+DEMO_AS_OF = dt.date(2026, 11, 25)
+
+
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's ledgers as of DEMO_AS_OF in one ingest (as the benchmark does; test_ages_demo
+    shows it gives the warehouse of the month-by-month ingest) and built as of that day."""
+    from chainkpi.demo import generate_detailed
+    from chainkpi.ingest.pipeline import ingest
+    from chainkpi.publish import build
+
+    folder = tmp_path_factory.mktemp("demo_ledgers")
+    generate_detailed(folder, as_of=DEMO_AS_OF)
+    home = tmp_path_factory.mktemp("demo_party")
+    with workspace_env(home) as workspace:
+        assert ingest([folder], workspace).exit_code == 0
+        assert build(workspace, as_of=DEMO_AS_OF).published
+    add_test_users(home)
+    return home
+
+
+def test_on_the_demo_the_chain_that_missed_its_meeting_is_off_track(demo_home, monkeypatch):
+    from chainkpi.demo.district import Ctx, missed_meeting
+
+    chain, year, quarter = missed_meeting(Ctx(20241, 1, DEMO_AS_OF))
+    monkeypatch.setenv("CHAINKPI_HOME", str(demo_home))
+    at = open_party("district", year=year)
+    names = {"NE": "新能源", "SEMI": "半导体和电子信息", "EQUIP": "先进装备制造", "MAT": "新材料"}
+    meetings = frame_with(at, "第1季度").set_index("产业链")
+    assert meetings.loc[names[chain], "状态"] == charts.status_text("off_track")
+    assert meetings.loc[names[chain], f"第{quarter}季度"] == "✖ 0"
+    others = [n for c, n in names.items() if c != chain]
+    assert all(meetings.loc[n, "状态"] != charts.status_text("off_track") for n in others)
+    error = " ".join(e.value for e in at.error)
+    assert f"{names[chain]}（第{quarter}季度缺会）" in error
+    assert not any(n in error for n in others)
+    # The through trains: the demo's issues open past 60 days, counted and listed in red.
+    over_60 = int(metric(at, "超60天未办结").split()[0])
+    overdue = frame_with(at, "已办天数")
+    assert over_60 >= 1
+    assert list(overdue["状态"]).count("超过60天") == over_60
+    assert all(int(d.replace(",", "")) > 60 for d, s in zip(overdue["已办天数"], overdue["状态"], strict=True) if s == "超过60天")  # fmt: skip
+    # Mentees per mentor organisation: about 5 (3 to 7), with 5 marked.
+    bar = next(t for t in mentees_chart(at)["data"] if t["type"] == "bar")
+    counted = {x: y for x, y in zip(bar["x"], bar["y"], strict=True) if y}
+    assert counted and set(counted) <= set(range(1, 8)) and 5 in counted, counted
+
+
+def test_on_the_demo_a_chain_office_sees_only_its_own_chain(demo_home, monkeypatch):
+    monkeypatch.setenv("CHAINKPI_HOME", str(demo_home))
+    at = open_party("chain:SEMI", year=DEMO_AS_OF.year)
+    assert list(frame_with(at, "第1季度")["产业链"]) == ["半导体和电子信息"]
+    assert set(frame_with(at, "帮带党组织")["产业链"]) == {"半导体和电子信息"}
+    try:
+        overdue = frame_with(at, "已办天数")
+    except AssertionError:  # none of its issues is overdue
+        return
+    assert set(overdue["产业链"]) == {"半导体和电子信息"}
