@@ -838,7 +838,7 @@ def make_mentees_distribution(
         line_color=ACCENT,
         line_width=2,
         annotation_text=t("mentoring_about_5", lang),
-        annotation_position="top right",
+        annotation_position="top left",  # inside the plot when 5 is the last bar
         annotation_font_color=ACCENT,
     )
     count_axis(

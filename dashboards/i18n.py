@@ -743,6 +743,13 @@ _CHAIN_NAMES = {
 }
 
 
+def chain_short_name(code: str, lang: str = "zh") -> str | None:
+    """A chain's name short enough for a phone's table column (Semiconductors, not
+    Semiconductors and electronic information); None for a code without one."""
+    names = _CHAIN_NAMES.get(code)
+    return None if names is None else names[0 if lang == "zh" else 1]
+
+
 def role_label(role: str, lang: str = "zh") -> str:
     """district → 区领导 / District; chain:NE → 新能源链办 / New energy chain office."""
     if role in _ROLE_LABELS:

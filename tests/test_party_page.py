@@ -186,9 +186,7 @@ def test_the_page_reads_in_english():
     at = open_party("district", lang="en")
     assert at.title[0].value == "Party building and service · 2025"
     meetings = frame_with(at, "Q1").set_index("Chain")
-    assert meetings.loc[
-        "Semiconductors and electronic information", "Status"
-    ] == charts.status_text("off_track", "en")
+    assert meetings.loc["Semiconductors", "Status"] == charts.status_text("off_track", "en")
     assert metric(at, "Open over 60 days") == "2 issues"
     overdue = frame_with(at, "Days open")
     assert set(overdue["Through train"]) == {"Policy support", "Problem solving"}
@@ -290,3 +288,44 @@ def test_on_the_demo_a_chain_office_sees_only_its_own_chain(demo_home, monkeypat
     except AssertionError:  # none of its issues is overdue
         return
     assert set(overdue["产业链"]) == {"半导体和电子信息"}
+
+
+# --- On a phone (dashboard.md, Phones) -----------------------------------------------------------
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no chromium")
+def test_the_page_fits_a_phone_in_both_languages(home, tmp_path):
+    """At 390 px in a real browser: no sideways scrolling outside a table's own frame, no
+    Plotly mode bar, the title first; screenshots saved in the test's tmp folder."""
+    from tests.dashboard_fixtures import TEST_USERS
+    from tests.test_browser import serve, sign_in_page, wait_for_app
+    from tests.test_phone_pages import (
+        OVERFLOW_JS,
+        PHONE,
+        browser,
+        full_screenshot,
+        new_page,
+        switch_language,
+        visible,
+    )
+
+    problems: list[str] = []
+    with serve(home) as url, browser() as instance:
+        page = new_page(instance, PHONE, phone=True)
+        page.goto(f"{url}/party")
+        sign_in_page(page, "tester", TEST_USERS["tester"][1])
+        page.wait_for_selector('[data-testid="stMetric"]')
+        wait_for_app(page)
+        for lang in ("zh", "en"):
+            if lang == "en":
+                switch_language(page, "en", phone=True)
+            full_screenshot(page, tmp_path / f"party_{lang}_390.png", PHONE)
+            title = page.locator('[data-testid="stMain"] h1').first.inner_text()
+            assert title.startswith("党建与服务" if lang == "zh" else "Party building"), title
+            wider = page.evaluate("() => document.documentElement.scrollWidth")
+            if wider > PHONE["width"] + 1:
+                problems.append(f"{lang}: the page scrolls sideways ({wider} px)")
+            problems += [f"{lang}: {e}" for e in page.evaluate(OVERFLOW_JS, PHONE["width"])]
+            if visible(page, ".modebar-container .modebar-btn"):
+                problems.append(f"{lang}: Plotly's mode bar shows")
+    assert problems == []

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, queries, ui
-from dashboards.i18n import MISSING, code_label
+from dashboards.i18n import MISSING, chain_short_name, code_label
 from dashboards.signin import current_scope
 from dashboards.ui import tr
 
@@ -45,12 +45,15 @@ def meetings_table(rows: pd.DataFrame, names: dict[str, str]) -> tuple[pd.DataFr
     table, missed = [], []
     for code, chain_rows in rows.groupby("chain_code", sort=False):
         by_quarter = {int(r.quarter): r for r in chain_rows.itertuples(index=False)}
-        line = {tr("chain"): names.get(code, code)}
+        # The status next to the chain: on a phone the quarters scroll, the status shows.
+        line = {
+            tr("chain"): names.get(code, code),
+            tr("status_word"): charts.status_text(status[code], ui.lang()),
+        }
         for q in (1, 2, 3, 4):
             line[tr("quarter_label", q=q)] = (
                 _quarter_cell(by_quarter[q]) if q in by_quarter else MISSING
             )
-        line[tr("status_word")] = charts.status_text(status[code], ui.lang())
         table.append(line)
         gaps = [
             q
@@ -92,9 +95,9 @@ def _trainings(progress: pd.DataFrame, names: dict[str, str], year: int) -> None
         pd.DataFrame(
             {
                 tr("chain"): [names.get(c, c) for c in latest.chain_code],
+                tr("status_word"): [charts.status_text(s, ui.lang()) for s in latest.status],
                 tr("trainings_this_year"): [charts.format_number(v) for v in latest.ytd_actual],
                 tr("target_word"): [charts.format_number(v) for v in latest.annual_target],
-                tr("status_word"): [charts.status_text(s, ui.lang()) for s in latest.status],
             }
         )
     )
@@ -278,7 +281,11 @@ def render() -> None:
     years = years or [default_year]
     year = int(ui.pick(tr("year"), years, "year", default_year, container=controls[1]))
     heading.title(tr("party_title", year=year))
-    names = ui.chain_labels(chains)
+    # Short names in the tables (a phone's column): Semiconductors, not its full English name.
+    names = {
+        code: chain_short_name(code, ui.lang()) or name
+        for code, name in ui.chain_labels(chains).items()
+    }
 
     def mine(frame: pd.DataFrame) -> pd.DataFrame:
         """The chosen chain's rows; for 全区 every chain's (and, for the issues, those
