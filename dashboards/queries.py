@@ -447,6 +447,22 @@ def enterprise_issues() -> pd.DataFrame:
     return fetch(_ENTERPRISE_ISSUES)
 
 
+_ISSUE_SUMMARIES = """
+select issue_id, chain_code, summary
+from main.dim_enterprise_issues
+order by issue_id
+"""
+
+
+def issue_summaries() -> pd.DataFrame:
+    """The issues' free text (诉求内容, may name people): analysts and the chain's own office
+    only (party_service_funds.md); NotAllowed for the district role."""
+    scope = current_scope()
+    if not (scope.role == "analyst" or scope.chain):
+        raise NotAllowed(f"role {scope.role} does not read the issues' free text")
+    return fetch(_ISSUE_SUMMARIES)
+
+
 def funds_in_place() -> pd.DataFrame:
     """Per chain and ALL: signed (not dropped) projects' funds in place and planned investment,
     for 到位率."""

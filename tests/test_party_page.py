@@ -136,6 +136,29 @@ def test_issues_open_past_60_days_are_counted_and_listed_in_red():
     assert ":orange-badge[:material/warning: 超过30天]" in badges
 
 
+def test_the_issues_free_text_is_shown_to_analysts_and_the_chains_own_office_only():
+    """诉求内容 may name people (party_service_funds.md): the district role sees no column of
+    it and its query is refused; an analyst sees every overdue issue's, NE's office its own."""
+    import streamlit as st
+
+    from dashboards import queries
+    from dashboards.signin import USER_KEY
+
+    district = frame_with(open_party("district"), "已办天数")
+    assert "诉求内容" not in district.columns
+    analyst = frame_with(open_party("analyst"), "已办天数")
+    assert list(analyst["诉求内容"]) == ["申报指导", "人才公寓", "道路开口"]
+    assert list(analyst.columns)[-2:] == ["诉求内容", "诉求编号"]
+    office = frame_with(open_party("chain:NE"), "已办天数")
+    assert list(office["诉求内容"]) == ["道路开口"]
+    st.session_state[USER_KEY] = {"username": "d", "role": "district", "display_name": "d"}
+    try:
+        with pytest.raises(queries.NotAllowed):
+            queries.issue_summaries()
+    finally:
+        st.session_state.pop(USER_KEY, None)
+
+
 def test_a_chains_through_trains_figures_are_its_own():
     at = open_party("analyst", chain="NE")
     # Received in 2025: Q001, Q004, Q010, Q011, Q013; resolved Q001 (54 days), Q004 (20),

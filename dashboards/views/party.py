@@ -255,6 +255,14 @@ def _issues(issues: pd.DataFrame, year: int, names: dict[str, str]) -> None:
             tr("issue_id"): overdue.issue_id.to_numpy(),
         }
     )
+    scope = current_scope()
+    if scope.role == "analyst" or scope.chain:  # the free text: not for the district role
+        summaries = queries.issue_summaries().set_index("issue_id").summary
+        frame.insert(
+            len(frame.columns) - 1,
+            tr("issue_summary"),
+            [summaries.get(i, MISSING) for i in overdue.issue_id],
+        )
     colour = {over_60: charts.STUCK_COLORS["stuck_90"], over_30: charts.STUCK_COLORS["stuck_60"]}
     styled = frame.style.apply(
         lambda col: [

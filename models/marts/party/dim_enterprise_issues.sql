@@ -1,7 +1,7 @@
 -- Every enterprise issue of the three through trains (企业诉求 / 直通车, party_service_funds.md;
 -- current state): one row per issue, with how long it took to resolve or how long it has been
--- open as of the as-of date. The free-text summary (诉求内容, may name people) is left out: the
--- dashboard reads the enterprise, counts and ages, which every reading role may see.
+-- open as of the as-of date. The free-text summary (诉求内容) may name people: the dashboard
+-- reads it only for analysts and the chain's own office (queries.issue_summaries).
 
 with
 
@@ -22,6 +22,7 @@ aged as (
         issues.status,
         issues.resolved_date,
         issues.satisfaction,
+        issues.summary,
         {{ as_of_date() }} as as_of_date,
         case
             when issues.status = 'resolved' and issues.resolved_date is not null
@@ -50,7 +51,8 @@ final as (
         coalesce(aged.days_open > 30, false) as open_over_30_days,
         coalesce(aged.days_open > 60, false) as open_over_60_days,
         aged.satisfaction,
-        aged.as_of_date
+        aged.as_of_date,
+        aged.summary
     from aged
 
 )
