@@ -531,8 +531,28 @@ order by dataset
 """
 
 
+_FILE_CHAINS = "select load_id, chain_code from main.fct_ingest_file_chains"
+_FILE_FIGURES = ("rows_read", "rows_loaded", "rows_rejected", "warning_count")
+
+
 def ingest_files() -> pd.DataFrame:
-    return fetch(_FILES, district_wide=True)
+    """Every file handed in; for a chain office (issue 20, 访问控制) only the files holding
+    rows of its chain, and those that hold other chains' rows too without their figures
+    (counts, reasons, how each was read)."""
+    files = fetch(_FILES, district_wide=True)
+    chain = current_scope().chain
+    if not chain:
+        return files
+    try:
+        chains = fetch(_FILE_CHAINS, district_wide=True)
+    except WarehouseError:  # a warehouse built before the table: no file rather than all
+        return files.iloc[0:0]
+    own = set(chains.load_id[chains.chain_code == chain])
+    shared = files.load_id.isin(set(chains.load_id[chains.chain_code != chain]))
+    files = files.astype({name: "Float64" for name in _FILE_FIGURES})
+    files.loc[shared, list(_FILE_FIGURES)] = pd.NA
+    files.loc[shared, ["errors_json", "interpretation_json"]] = None
+    return files[files.load_id.isin(own)].reset_index(drop=True)
 
 
 def ingest_rejections() -> pd.DataFrame:
@@ -552,7 +572,21 @@ def dbt_results() -> pd.DataFrame:
 
 
 def freshness() -> pd.DataFrame:
-    return fetch(_FRESHNESS, district_wide=True)
+    """Per dataset when it was last ingested. For a chain office from its own files only, and
+    without the district's row counts and event dates (other chains' figures)."""
+    fresh = fetch(_FRESHNESS, district_wide=True)
+    if not current_scope().chain:
+        return fresh
+    files = ingest_files()
+    mine = files.groupby("dataset").agg(
+        last_ingested_at=("ingested_at", "max"), file_count=("load_id", "count")
+    )
+    fresh = fresh[fresh.dataset.isin(mine.index)].copy()
+    fresh["last_ingested_at"] = fresh.dataset.map(mine.last_ingested_at)
+    fresh["file_count"] = fresh.dataset.map(mine.file_count)
+    fresh["rows_loaded"] = pd.NA
+    fresh["last_event_date"] = pd.NaT
+    return fresh.reset_index(drop=True)
 
 
 # --- Export ---------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from chainkpi.settings import PROJECT_ROOT
@@ -293,3 +294,106 @@ def test_a_malformed_users_file_shows_a_visitor_no_traceback_and_no_path(own_hom
     assert "登录" in text  # the sign-in page says it is unavailable…
     for leak in ("Traceback", "tomllib", "TOMLDecodeError", ".py", str(own_home), "users.toml"):
         assert leak not in text, leak  # …and nothing of the server
+
+
+# --------------------------------------------------------------------------- data quality
+
+
+@pytest.fixture(scope="module")
+def quality_home(tmp_path_factory) -> Path:
+    """The small warehouse's ledgers (each file holds several chains' rows), and two project
+    ledgers of one chain each: one of SEMI only, one of NE only."""
+    from tests.conftest import build_warehouse
+    from tests.dashboard_fixtures import add_test_users
+    from tests.ledgers import rows_of, write_csv
+    from tests.test_build import hand_made_ledgers
+
+    def ledgers(inbox: Path) -> None:
+        hand_made_ledgers(inbox)
+        write_csv(inbox / "projects_semi_only.csv", rows_of(
+            "projects", {"项目编号": "PS91", "所属产业链": "SEMI"},
+            {"项目编号": "PS92", "所属产业链": "SEMI"},
+        ))  # fmt: skip
+        write_csv(inbox / "projects_ne_only.csv", rows_of(
+            "projects", {"项目编号": "PN91", "所属产业链": "NE"},
+        ))  # fmt: skip
+
+    home = tmp_path_factory.mktemp("quality_scope") / "home"
+    build_warehouse(home, ledgers)
+    add_test_users(home)
+    return home
+
+
+def shared_file(home: Path, chain: str) -> str:
+    """A ledger file holding rows of `chain` and of another chain (from the warehouse)."""
+    import duckdb
+
+    con = duckdb.connect(str(home / "warehouse" / "chainkpi.duckdb"), read_only=True)
+    try:
+        (name,) = con.execute(
+            "select f.file_name from main.fct_ingest_files as f"
+            " join main.fct_ingest_file_chains as c on c.load_id = f.load_id"
+            " group by f.file_name"
+            " having bool_or(c.chain_code = ?) and bool_or(c.chain_code <> ?)"
+            " order by f.file_name limit 1",
+            [chain, chain],
+        ).fetchone()
+    finally:
+        con.close()
+    return name
+
+
+def quality_page(home: Path, role: str, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.dashboard_fixtures import sign_in
+
+    monkeypatch.setenv("CHAINKPI_HOME", str(home))
+    at = sign_in(AppTest.from_file(str(PROJECT_ROOT / "dashboards" / "app.py"),
+                                   default_timeout=60), role=role).run()  # fmt: skip
+    at.switch_page("views/quality.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def frame_with(at, column: str):
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def test_the_data_quality_page_lists_every_file_with_its_figures_for_the_analyst(
+    quality_home, monkeypatch
+):
+    at = quality_page(quality_home, "analyst", monkeypatch)
+    every = frame_with(at, "文件").set_index("文件")
+    shared = shared_file(quality_home, "NE")
+    assert {"projects_semi_only.csv", "projects_ne_only.csv", shared} <= set(every.index)
+    assert every.loc[shared, "入库行数"] > 0
+    assert frame_with(at, "最近导入时间")["入库行数"].notna().all()
+
+
+@pytest.mark.parametrize(
+    ("role", "own", "other", "other_id"),
+    [("chain:NE", "projects_ne_only.csv", "projects_semi_only", "PS91"),
+     ("chain:SEMI", "projects_semi_only.csv", "projects_ne_only", "PN91"),
+     ("office:NE", "projects_ne_only.csv", "projects_semi_only", "PS91")],
+)  # fmt: skip
+def test_the_data_quality_page_shows_a_chain_office_only_its_files_and_no_other_figures(
+    quality_home, monkeypatch, role, own, other, other_id
+):
+    at = quality_page(quality_home, role, monkeypatch)
+    files = frame_with(at, "文件").set_index("文件")
+    assert f"{other}.csv" not in files.index  # the other chain's own file
+    assert own in files.index
+    assert files.loc[own, "入库行数"] > 0  # its own file: its figures
+    # A file holding other chains' rows too: listed, without its figures.
+    shared = files.loc[shared_file(quality_home, role.split(":")[1])]
+    for column in ("读取行数", "入库行数", "拒收行数", "提示数"):
+        assert pd.isna(shared[column]), column
+    # Nothing of the other file anywhere on the page, and no district-wide counts.
+    shown = " ".join(str(e.value) for kind in ("markdown", "caption", "text", "title",
+                                               "subheader", "info", "success", "selectbox")
+                     for e in getattr(at, kind))  # fmt: skip
+    shown += " ".join(d.value.to_string() for d in at.dataframe)
+    assert other not in shown and other_id not in shown
+    fresh = frame_with(at, "最近导入时间")
+    assert fresh["入库行数"].isna().all()

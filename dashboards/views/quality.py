@@ -264,6 +264,14 @@ def _dbt() -> None:
     if problems.empty:
         st.success(tr("dbt_all_pass"), icon=":material/check_circle:")
         return
+    if ui.own_chain() != "ALL":  # a check's row counts may be other chains' (issue 20)
+        st.caption(
+            _col(
+                f"{len(problems)} 项检查需要关注，详情请咨询数据分析员。",
+                f"{len(problems)} checks need attention; the analysts have the details.",
+            )
+        )
+        return
     # What failed in which dataset, in a head's words; dbt's own names for the analyst.
     st.markdown(f"**{tr('dbt_problems')}**")
     ui.table(
