@@ -76,6 +76,10 @@ def session_home(home, tmp_path_factory) -> Path:
             page.get_by_role("button", name="开始报送").click()
             page.get_by_text("报送结果").wait_for(timeout=900_000)
             wait_for_app(page)
+            back = "新能源产业链项目储备库2025年12月_退回修改.xlsx"  # the file to fix, taken away
+            with page.expect_download():
+                page.get_by_role("button", name=back).click()
+            wait_for_app(page)
             page.get_by_role("button", name="退出登录").click()
             page.wait_for_selector('[data-testid="stForm"]')
             wait_for_app(page)
@@ -98,8 +102,10 @@ def test_the_trail_of_a_session_holds_its_sign_ins_views_download_and_upload(ses
     assert {"overview", "projects", "export", "hand_in"} <= {v["page"] for v in views}
     projects = next(v for v in views if v["page"] == "projects")
     assert "NE" in json.dumps(projects["filters"])
-    (download,) = [r["details"] for r in mine if r["event"] == "download"]
-    assert download["what"] == "export" and download["file"].endswith((".xlsx", ".csv"))
+    downloads = {r["details"]["what"]: r["details"] for r in mine if r["event"] == "download"}
+    download = downloads["export"]
+    assert download["file"].endswith((".xlsx", ".csv"))
+    assert downloads["returned_file"]["file"] == "新能源产业链项目储备库2025年12月_退回修改.xlsx"
     assert download["chain"] and len(download["period"]) == 6  # e.g. 2025Q4
     (upload,) = [r["details"] for r in mine if r["event"] == "upload"]
     (handed,) = upload["files"]

@@ -223,7 +223,9 @@ def file_report(report: dict, returns: dict[str, bytes], key: str) -> None:
     if name and name in returns:
         box.download_button(
             name, data=returns[name], file_name=name, mime=XLSX, icon=":material/undo:",
-            on_click="ignore", key=f"hand_in_return_{key}",
+            # the audit trail records each 退回修改 file taken away (it holds masked rows)
+            on_click=signin.record_download, args=("returned_file", name),
+            key=f"hand_in_return_{key}",
         )  # fmt: skip
 
 
