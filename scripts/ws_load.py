@@ -40,16 +40,17 @@ import json
 import os
 import random
 import secrets
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# The server's start and stop are load_test's (scripts/ is on the path when run as a script).
+from load_test import _dashboard  # noqa: E402
+
 # The pages a session moves between (url paths of dashboards/app.py's st.navigation).
 PAGES = ["overview", "chain", "projects", "leads", "talent", "quality"]
 # What the dashboard shows when the published warehouse cannot be read (dashboards/i18n.py).
@@ -317,12 +318,6 @@ async def _load(url: str, users: list[tuple[str, str]], args, cpu_seconds=None) 
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _cpu_seconds(pid: int) -> float:
     """User and system CPU time of a process so far (/proc/PID/stat), seconds."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
@@ -351,45 +346,6 @@ def _make_users(folder: Path) -> tuple[Path, list[tuple[str, str]]]:
         auth.add_user(path, name, role, password, f"ws load {role}")
         users.append((name, password))
     return path, users
-
-
-@contextlib.contextmanager
-def _dashboard(home: Path, users_file: Path, log: Path, timeout: float = 90):
-    port = _free_port()
-    env = {
-        **os.environ,
-        "CHAINKPI_HOME": str(home),
-        "CHAINKPI_USERS_FILE": str(users_file),
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-    }
-    command = [
-        sys.executable, "-m", "streamlit", "run", "dashboards/app.py",
-        "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.headless", "true", "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the dashboard did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.3)
-        yield url, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def run(args: argparse.Namespace) -> dict:

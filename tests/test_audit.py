@@ -131,6 +131,8 @@ def test_the_cli_verifies_shows_and_names_the_first_bad_record(tmp_path):
         env=env, capture_output=True, text=True,
     )  # fmt: skip
     assert shown.returncode == 0 and "export" in shown.stdout and "signin" in shown.stdout
+    first = shown.stdout.splitlines()[0].split("\t")
+    assert first[0] == "1" and first[2:4] == ["analyst", "signin"]
     path = audit.trail_path(workspace)
     path.write_bytes(path.read_bytes().replace(b'"page": "projects"', b'"page": "projectz"'))
     done = subprocess.run([KPI, "audit", "verify"], env=env, capture_output=True, text=True)

@@ -393,8 +393,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     for entry in audit.records(workspace, user=args.user, since=args.since):
         details = json.dumps(entry.get("details", {}), ensure_ascii=False, sort_keys=True)
-        line = f"{entry.get('seq')}\t{entry.get('at')}\t{entry.get('user')}\t{entry.get('event')}\t{details}"
-        print(printable(line))
+        fields = (entry.get("seq"), entry.get("at"), entry.get("user"), entry.get("event"), details)
+        print("\t".join(printable(field) for field in fields))  # fields escaped, tabs kept
     return 0
 
 
