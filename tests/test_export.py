@@ -242,6 +242,45 @@ def test_csv_numbers_are_plain_counts_whole_and_ratios_rounded(exported):
         assert not any(v.endswith(".0") or v.endswith(".00") for v in row.values())
 
 
+# party_service_funds.md: "The quarterly export carries the new KPIs" (issue 21, Done when).
+NEW_KPIS = {
+    "party_trainings": "党建工作培训次数", "committee_meetings": "产业链党委会议次数",
+    "mentoring_pairs_signed": "新增帮带结对数", "issues_received": "受理企业诉求数",
+    "issues_resolved": "办结企业诉求数", "funds_in_place_wan": "实际到位资金",
+}  # fmt: skip
+
+
+def test_csv_has_the_six_new_kpi_rows_per_chain_with_the_same_columns(exported):
+    header, rows = read_csv(exported["csv"])
+    new = [r for r in rows if r["kpi_code"] in NEW_KPIS]
+    assert [(r["chain_code"], r["kpi_code"]) for r in new] == [
+        (chain, kpi) for chain in CHAINS for kpi in NEW_KPIS
+    ]
+    for row in new:  # every column of the others, filled the same way
+        assert list(row) == header
+        assert row["kpi_name_zh"] == NEW_KPIS[row["kpi_code"]]
+        assert (row["year"], row["quarter"]) == ("2025", "3")
+        assert all(row[c] != "" for c in ("unit", "quarter_actual", "ytd_actual", "status"))
+        assert row["projected_year_end"] != ""
+    cells = {(r["chain_code"], r["kpi_code"]): r for r in new}
+    fields = ("unit", "quarter_actual", "ytd_actual", "annual_target", "expected_to_date",
+              "pct_of_target", "status")  # fmt: skip
+    # 1 committee meeting a quarter: 4 a year, 3 expected by Q3; NE met in Q1 and Q2, not Q3.
+    assert [cells[("NE", "committee_meetings")][f] for f in fields] == [
+        "次", "0", "2", "4", "3", "0.5", "off_track",
+    ]  # fmt: skip
+    # 1 training a year: NE's of 30 June.
+    assert [cells[("NE", "party_trainings")][f] for f in fields] == [
+        "次", "0", "1", "1", "0.75", "1", "met",
+    ]  # fmt: skip
+    assert [cells[("SEMI", "funds_in_place_wan")][f] for f in fields] == [
+        "万元", "0", "6000", "", "", "", "no_target",
+    ]  # fmt: skip
+    assert [cells[("ALL", "issues_received")][f] for f in fields] == [
+        "件", "0", "4", "", "", "", "no_target",
+    ]  # fmt: skip
+
+
 # --- the workbook ------------------------------------------------------------------------
 
 
@@ -269,6 +308,49 @@ def test_summary_colours_each_status_and_spells_it_out(exported):
     ytd, target, status = cells("博士及以上人才引进数", "EQUIP")
     assert (ytd.value, target.value, status.value) == (0, None, "未设目标")
     assert status.fill.fgColor.rgb == GREY
+
+
+def test_summary_and_chain_sheets_carry_the_six_new_kpis_with_quarter_targets(exported):
+    wb = openpyxl.load_workbook(exported["xlsx"])
+    by_hand = hand_q3()
+    ws = wb["汇总"]
+    header_row, _ = find(ws, "全区")
+    chain_col = {ws.cell(header_row, c).value: c for c in range(1, ws.max_column + 1)}
+    for kpi, name in NEW_KPIS.items():
+        row, _ = find(ws, name)
+        for chain in CHAINS:
+            ytd = ws.cell(row, chain_col[CHAIN_ZH[chain]])
+            assert ytd.data_type == "n" and Decimal(str(ytd.value)) == by_hand[(chain, kpi)][1]
+    # A target per quarter: the cell is the annual 4, shown with its quarterly 1; red, Q3 missed.
+    row, _ = find(ws, "产业链党委会议次数")
+    target = ws.cell(row, chain_col["新能源"] + 1)
+    assert target.data_type == "n" and target.value == 4
+    assert "每季度1次" in target.number_format
+    status = ws.cell(row, chain_col["新能源"] + 2)
+    assert status.value == "滞后" and status.fill.fgColor.rgb == RED
+    row, _ = find(ws, "党建工作培训次数")  # a yearly target reads as before
+    target = ws.cell(row, chain_col["新能源"] + 1)
+    assert target.value == 1 and "每季度" not in target.number_format
+    notes = [c.value for c in ws["A"] if isinstance(c.value, str)]
+    assert any(n.startswith("标“每季度”的目标须每个季度都达到") for n in notes)
+
+    for chain, sheet_name in CHAIN_ZH.items():
+        sheet = wb[sheet_name]
+        assert [v for v in column_values(sheet, "指标") if v in NEW_KPIS.values()] == list(
+            NEW_KPIS.values()
+        ), sheet_name
+        for kpi, name in NEW_KPIS.items():
+            row, _ = find(sheet, name)
+            ytd = sheet.cell(row, find(sheet, "年累计完成")[1]).value
+            assert Decimal(str(ytd)) == by_hand[(chain, kpi)][1], (sheet_name, kpi)
+    ne = wb["新能源"]
+    row, _ = find(ne, "产业链党委会议次数")
+    cell = {h: ne.cell(row, find(ne, h)[1]) for h in ("年度目标", "应完成进度", "状态", "目标来源")}
+    assert cell["年度目标"].value == 4 and "每季度1次" in cell["年度目标"].number_format
+    assert cell["应完成进度"].value == 3
+    assert cell["状态"].value == "滞后"
+    assert cell["目标来源"].value == "正式目标（文件规定）；每季度1次"
+    assert any(isinstance(c.value, str) and c.value.startswith("标“每季度”") for c in ne["A"])
 
 
 def test_every_sheet_has_the_period_title_and_a_frozen_header(warehouse, exported):

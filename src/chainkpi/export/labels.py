@@ -101,6 +101,15 @@ _TEXT: dict[str, tuple[str, str]] = {
     "status": ("状态", "Status"),
     "target_note": ("目标来源", "Target source"),
     "official_target": ("正式目标（文件规定）", "official (policy document)"),
+    # A target per quarter (kpi_targets.target_period = quarter, party_service_funds.md).
+    "per_quarter": ("每季度{target}{unit}", "{target} a quarter"),
+    "quarter_targets_note": (
+        "标“每季度”的目标须每个季度都达到：年度目标为季度目标 × 4，应完成进度为季度目标 × "
+        "已过季度数；已结束的季度有一个未达到即为“滞后”。",
+        "A target marked 'a quarter' must be reached in every quarter: the annual target is 4 ×"
+        " the quarterly one, expected to date the quarterly target × the quarters so far; one"
+        " finished quarter that missed it makes the status Off track.",
+    ),
     "example_target": ("示例目标（演示用）*", "example (demo only) *"),
     "gap_id": ("缺口编号", "Gap ID"),
     "segment": ("环节", "Segment"),

@@ -34,6 +34,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from chainkpi.export import labels as L
 from chainkpi.export import xlsx_listing
+from chainkpi.export.csv_export import plain_number
 from chainkpi.export.queries import ExportData, Listing, Row
 
 STAGES = ("reserve", "negotiating", "signed", "started", "producing", "dropped")
@@ -415,13 +416,35 @@ def _legend(sheet: _Sheet, row: int) -> None:
         sheet.ws.write_string(row, 1 + i, L.status_word(status, sheet.book.lang), fmt)
 
 
-def _target_kind(row: Row) -> tuple[str, str]:
-    """Number kind and format of a target: an example target shows a trailing *."""
+def _per_quarter(book: _Book, row: Row) -> str | None:
+    """每季度1次 / 1 a quarter for a target that holds for each quarter, else None."""
+    if row.get("target_period") != "quarter" or row.get("quarter_target") is None:
+        return None
+    target = plain_number(row["quarter_target"])
+    return book.t("per_quarter", target=target, unit=L.unit(row["unit"], book.lang))
+
+
+def _target_kind(row: Row, book: _Book) -> tuple[str, str]:
+    """Number kind and format of a target: an example target shows a trailing *; a target per
+    quarter its quarterly figure after the annual one, 4（每季度1次）: the cell stays the number
+    4, the CSV's annual_target."""
     base = "int" if row["is_count"] else "amount"
     num_format = NUM_FORMATS[base]
+    per_quarter = _per_quarter(book, row)
+    if per_quarter:
+        num_format += f'"（{per_quarter}）"' if book.lang == "zh" else f'" ({per_quarter})"'
     if row.get("is_example_target"):
         num_format += '"*"'
     return base, num_format
+
+
+def _target(sheet: _Sheet, r: int, col: int, row: Row) -> None:
+    """A target cell: the annual target, a number, formatted by _target_kind."""
+    target_kind, target_format = _target_kind(row, sheet.book)
+    sheet.number(r, col, row["annual_target"], target_kind, num_format=target_format)
+    per_quarter = _per_quarter(sheet.book, row)
+    if per_quarter and row["annual_target"] is not None:
+        sheet._fit(col, len(plain_number(row["annual_target"])) + display_width(per_quarter) + 2)
 
 
 def _summary(book: _Book) -> None:
@@ -455,11 +478,14 @@ def _summary(book: _Book) -> None:
             col = 2 + 3 * i
             kind = "int" if row["is_count"] else "amount"
             sheet.number(r, col, row["ytd_actual"], kind)
-            target_kind, target_format = _target_kind(row)
-            sheet.number(r, col + 1, row["annual_target"], target_kind, num_format=target_format)
+            _target(sheet, r, col + 1, row)
             sheet.status(r, col + 2, row["status"])
     footer = sub + 1 + len(kpis) + 1
     sheet.ws.write_string(footer, 0, book.t("targets_note"), book.formats.get(font_color="#595959"))
+    if any(_per_quarter(book, row) for row in data.progress):
+        sheet.ws.write_string(
+            footer + 1, 0, book.t("quarter_targets_note"), book.formats.get(font_color="#595959")
+        )
     # Chain names are merged over three columns: give each status column room for them.
     for i, chain in enumerate(data.chains):
         need = display_width(book.chain_names[chain["chain_code"]])
@@ -484,8 +510,7 @@ def _chain_sheet(book: _Book, chain: Row) -> None:
         sheet.text(r, 1, L.unit(row["unit"], book.lang), align="center")
         sheet.number(r, 2, row["quarter_actual"], kind)
         sheet.number(r, 3, row["ytd_actual"], kind)
-        target_kind, target_format = _target_kind(row)
-        sheet.number(r, 4, row["annual_target"], target_kind, num_format=target_format)
+        _target(sheet, r, 4, row)
         sheet.number(r, 5, row["expected_to_date"], "decimal")
         sheet.number(r, 6, row["pct_of_target"], "pct")
         sheet.number(r, 7, row["projected_year_end"], "decimal")
@@ -493,7 +518,17 @@ def _chain_sheet(book: _Book, chain: Row) -> None:
         note = None
         if row["annual_target"] is not None:
             note = book.t("example_target" if row["is_example_target"] else "official_target")
+            per_quarter = _per_quarter(book, row)
+            if per_quarter:
+                note += f"；{per_quarter}" if book.lang == "zh" else f"; {per_quarter}"
         sheet.text(r, 9, note, font_color="#595959")
+    if any(_per_quarter(book, row) for row in rows):
+        sheet.ws.write_string(
+            h + len(rows) + 2,
+            0,
+            book.t("quarter_targets_note"),
+            book.formats.get(font_color="#595959"),
+        )
     sheet.finish((h, h), freeze_col=1)
 
 
