@@ -71,13 +71,15 @@ page = st.navigation(
         )
         for name, label, icon in PAGES
     ],
-    position="sidebar" if user else "hidden",
+    position="sidebar" if user and not user.get("must_change") else "hidden",
 )
 
 # Nobody reads anything before signing in.
 if user is None:
     user = signin.require_user(ui.tr)
 signin.keep_cookie()
+# A temporary password: the 修改密码 form and nothing else, whatever page the URL names.
+signin.require_password_change(ui.tr)
 
 try:
     info = queries.warehouse_info()

@@ -25,6 +25,11 @@ user, a wrong password and a locked account alike. Sign-in, failure, lockout, si
 session ended by the store (idle, lifetime, revoked, user removed or disabled), a role
 changed under a live session, each page view with its filters and each download go to the
 audit trail (chainkpi.audit), under the dashboard user's name and the client address.
+
+A temporary password (`kpi user add` sets one: `must_change = true` in users.toml) signs the
+user in to one thing only: the 修改密码 form (require_password_change). No page runs and no
+query answers (current_scope refuses) until the user has chosen a password of their own that
+holds the policy of `kpi user add`; then the flag is cleared and `password_changed` recorded.
 """
 
 from __future__ import annotations
@@ -67,7 +72,7 @@ def current_user() -> dict | None:
 
 def current_scope() -> auth.Scope:
     user = current_user()
-    if not user:
+    if not user or user.get("must_change"):  # a temporary password reads no data
         raise NotSignedIn
     return auth.Scope(user["role"])
 
@@ -110,7 +115,10 @@ def _audit(event: str, user: str | None, **details: object) -> None:
 
 
 def _record(user: auth.User) -> dict:
-    return {"username": user.username, "role": user.role, "display_name": user.display_name}
+    record = {"username": user.username, "role": user.role, "display_name": user.display_name}
+    if user.must_change:
+        record["must_change"] = True
+    return record
 
 
 def _cookie_token() -> str | None:
@@ -330,6 +338,116 @@ def _check_password(users: dict[str, auth.User], username: str, password: str) -
     st.session_state[USER_KEY] = _record(found)
     st.session_state[TOKEN_KEY] = token
     return True
+
+
+# ------------------------------------------------------- a temporary password (身份鉴别)
+
+CHANGE_TEXT = {
+    "title": ("修改密码", "Change your password"),
+    "why": (
+        "您的密码是管理员设置的临时密码，须先修改为只有您知道的新密码，才能查看数据。",
+        "Your password is a temporary one set by the administrator: choose a password of your "
+        "own before you can see any data.",
+    ),
+    "rule": (
+        "新密码：至少 10 个字符，包含小写字母、大写字母、数字、其他符号中的至少三类，不得包含用户名，不得与当前密码相同。",
+        "New password: at least 10 characters, three of lower case, upper case, digits and "
+        "other symbols, not containing your user name, not the current password.",
+    ),
+    "current": ("当前密码", "Current password"),
+    "new": ("新密码", "New password"),
+    "again": ("再次输入新密码", "New password again"),
+    "button": ("修改密码", "Change password"),
+    "differ": ("两次输入的新密码不一致", "The two new passwords differ"),
+    "refused": ("新密码不符合要求：{problems}", "The new password is refused: {problems}"),
+    "wrong": ("当前密码不正确", "The current password is wrong"),
+}
+# auth's policy sentences (Chinese) in English, for the English form.
+_PROBLEMS_EN = {
+    f"至少 {auth.MIN_POLICY_LENGTH} 个字符": f"at least {auth.MIN_POLICY_LENGTH} characters",
+    "须包含小写字母、大写字母、数字、其他符号中的至少三类": (
+        "three of lower case, upper case, digits and other symbols"
+    ),
+    "不得包含用户名": "must not contain the user name",
+    f"最多 {auth.MAX_PASSWORD_BYTES} 字节": f"at most {auth.MAX_PASSWORD_BYTES} bytes",
+    "不得与当前密码相同": "must differ from the current password",
+}
+
+
+def _change_text(key: str, **values: object) -> str:
+    from dashboards import ui  # ui imports this module: read the language at run time
+
+    zh, en = CHANGE_TEXT[key]
+    found = en if ui.lang() == "en" else zh
+    return found.format(**values) if values else found
+
+
+def require_password_change(tr) -> None:
+    """A user signed in with a temporary password sees the 修改密码 form and nothing else
+    (st.stop()) until the password is changed; every page, whatever the URL, stops here."""
+    user = current_user()
+    if not user or not user.get("must_change"):
+        return
+    st.title(_change_text("title"))
+    st.info(_change_text("why"))
+    st.caption(_change_text("rule"))
+    with st.form("change_password"):
+        current = st.text_input(_change_text("current"), type="password")
+        new = st.text_input(_change_text("new"), type="password")
+        again = st.text_input(_change_text("again"), type="password")
+        submitted = st.form_submit_button(_change_text("button"), type="primary")
+    if submitted:
+        error = _change_password(user["username"], current, new, again)
+        if error is None:
+            st.rerun()
+        if current_user() is None:  # locked out by wrong current passwords: signed out
+            st.rerun()
+        st.error(error)
+    st.button(tr("signout"), on_click=sign_out)
+    st.stop()
+
+
+def _change_password(username: str, current: str, new: str, again: str) -> str | None:
+    """The form's submission: None when changed, else the message to show."""
+    if new != again:
+        return _change_text("differ")
+    try:
+        auth.change_password(auth.users_file(), username, current, new)
+    except auth.PasswordRejected as exc:
+        if exc.problems == [auth.WRONG_CURRENT]:
+            _wrong_current_password(username)
+            return _change_text("wrong")
+        english = [_PROBLEMS_EN.get(p, p) for p in exc.problems]
+        from dashboards import ui
+
+        problems = "; ".join(english) if ui.lang() == "en" else "；".join(exc.problems)
+        _audit("password_change_failed", username, reason="policy")
+        return _change_text("refused", problems=problems)
+    # The temporary password's other sessions end; this one goes on under a new token.
+    store = sessions.SessionStore.for_workspace()
+    store.revoke_user(username)
+    _audit("password_changed", username)
+    st.session_state[TOKEN_KEY] = store.create(username)
+    record = dict(current_user() or {})
+    record.pop("must_change", None)
+    st.session_state[USER_KEY] = record
+    return None
+
+
+def _wrong_current_password(username: str) -> None:
+    """A wrong current password counts as a failed sign-in: the lockout applies, and a lock
+    ends the account's sessions, this one included."""
+    client = client_address()
+    guard = Lockout.for_workspace()
+    _audit("password_change_failed", username, reason="wrong_password")
+    if guard.attempt(username, client, ok=False):
+        ended = sessions.SessionStore.for_workspace().revoke_user(username)
+        ends = dt.datetime.fromtimestamp(guard.locked_until(username, client) or 0, dt.UTC)
+        until = ends.strftime("%Y-%m-%dT%H:%M:%SZ")
+        _audit("lockout", username, until=until, failures=guard.failures, sessions_ended=ended)
+        _clear_session()
+        st.session_state[FORGET_KEY] = True
+        st.session_state[DEAD_KEY] = _cookie_token()
 
 
 def _clear_session() -> None:

@@ -18,9 +18,11 @@ from dashboards.i18n import format_local_time, role_label
 TEXT = {
     "title": ("用户", "Users"),
     "hint": (
-        "只读。添加、修改角色、停用、启用、删除用户请用命令 kpi user add|disable|enable|remove（均写入审计记录）。",
+        "只读。添加、修改角色、停用、启用、删除用户请用命令 kpi user add|disable|enable|remove（均写入审计记录）；"
+        "kpi user add 设置的是临时密码，用户首次登录时须修改。",
         "Read only. Add users, change roles, disable, enable or remove them with kpi user "
-        "add|disable|enable|remove (each written to the audit trail).",
+        "add|disable|enable|remove (each written to the audit trail); the password kpi user add "
+        "sets is temporary, changed by the user at first sign-in.",
     ),
     "user": ("用户名", "User"),
     "name": ("名称", "Name"),
@@ -28,6 +30,7 @@ TEXT = {
     "state": ("状态", "State"),
     "last": ("最近登录", "Last sign-in"),
     "active": ("正常", "active"),
+    "temporary": ("正常，待改临时密码", "active, temporary password"),
     "disabled": ("已停用", "disabled"),
     "locked": ("已锁定至 {until}", "locked until {until}"),
     "only_admin": ("此页面仅对用户管理员开放。", "This page is for the user administrator only."),
@@ -67,7 +70,7 @@ def render() -> None:
         elif locked is not None:
             state = text("locked", until=_when(locked))
         else:
-            state = text("active")
+            state = text("temporary" if found.must_change else "active")
         rows.append(
             {
                 text("user"): found.username,

@@ -5,6 +5,8 @@
     role = "chain:NE"            # district | analyst | chain:NE | chain:SEMI | chain:EQUIP | chain:MAT
                                  # | office:NE …: a chain office that also hands in its ledgers
     password_hash = "$2b$12$…"   # made by `kpi user add`, never a clear password
+    must_change = true           # `kpi user add` sets a temporary password: the user changes
+                                 # it at first sign-in (a file without the flag: not temporary)
 
 The file is `$CHAINKPI_HOME/users.toml` (or CHAINKPI_USERS_FILE). What a role may read is
 `Scope`: the dashboard's queries take it and filter where the data is read.
@@ -81,6 +83,9 @@ class User:
     password_hash: str
     email: str | None = None  # for OIDC sign-in (st.login): the address that maps to this user
     disabled: bool = False  # `kpi user disable`: kept in the file, signs nobody in
+    # A temporary password (set by an administrator, `kpi user add`): the dashboard shows no
+    # data, only the change-password form, until the user has chosen a password of their own.
+    must_change: bool = False
 
     @property
     def scope(self) -> Scope:
@@ -117,6 +122,7 @@ def load_users(path: Path, include_disabled: bool = False) -> dict[str, User]:
             entry["password_hash"],
             entry.get("email"),
             disabled,
+            entry.get("must_change") is True,
         )
     return users
 
@@ -145,8 +151,17 @@ def _toml_string(value: str) -> str:
 
 
 def add_user(
-    path: Path, username: str, role: str, password: str, display_name: str | None = None
+    path: Path,
+    username: str,
+    role: str,
+    password: str,
+    display_name: str | None = None,
+    *,
+    must_change: bool = False,
 ) -> User:
+    """Add a user, or set an existing one's role, name and password. `must_change`: the
+    password is temporary (`kpi user add` always: an administrator chose it), to be changed at
+    the first sign-in. The demo's and the tests' users are not temporary."""
     if not _NAME.match(username):
         raise UsageError(
             "用户名只能包含字母、数字、下划线和连字符 (username: letters, digits, _ -)"
@@ -168,6 +183,7 @@ def add_user(
         hash_password(password),
         previous.email if previous else None,
         previous.disabled if previous else False,
+        must_change,
     )
     _write_users(path, users)
     if previous is not None:
@@ -197,6 +213,37 @@ def remove_user(path: Path, username: str) -> User:
     _end_sessions(username)
     return removed
 
+
+class PasswordRejected(UsageError):
+    """A password change refused: `problems` says why, each in Chinese."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("；".join(problems))
+        self.problems = problems
+
+
+def change_password(path: Path, username: str, current: str, new: str) -> User:
+    """The user's own change of password (the dashboard's 修改密码 form): `current` must be
+    the password in users.toml, `new` must hold the policy of `kpi user add` and differ from
+    `current`. The password is then no longer temporary. Raises PasswordRejected (why, in
+    Chinese; `problems[0] == WRONG_CURRENT` for a wrong current password)."""
+    users = load_users(path, include_disabled=True)
+    user = users.get(username)
+    if user is None or user.disabled or authenticate(users, username, current) is None:
+        raise PasswordRejected([WRONG_CURRENT])
+    problems = password_problems(username, new)
+    if new == current:
+        problems.append("不得与当前密码相同")
+    if problems:
+        raise PasswordRejected(problems)
+    users[username] = changed = dataclasses.replace(
+        user, password_hash=hash_password(new), must_change=False
+    )
+    _write_users(path, users)
+    return changed
+
+
+WRONG_CURRENT = "当前密码不正确"
 
 # bcrypt reads the first 72 bytes of a password: a longer one is refused, not cut short.
 MAX_PASSWORD_BYTES = 72
@@ -244,6 +291,8 @@ def _write_users(path: Path, users: dict[str, User]) -> None:
             lines.append(f"email = {_toml_string(user.email)}")
         if user.disabled:
             lines.append("disabled = true")
+        if user.must_change:
+            lines.append("must_change = true")
         lines.append("")
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")

@@ -274,14 +274,17 @@ def cmd_user(args: argparse.Namespace) -> int:
 
         raise UsageError("密码不符合要求 (password policy)：" + "；".join(problems))
     existed = args.username in auth.load_users(path, include_disabled=True)
-    user = auth.add_user(path, args.username, args.role, password, args.name)
+    # The administrator chose this password: temporary, changed by the user at first sign-in.
+    user = auth.add_user(path, args.username, args.role, password, args.name, must_change=True)
     audit.record(
         "user_change" if existed else "user_add",
         workspace=workspace,
         username=user.username,
         role=user.role,
+        temporary_password=True,
     )
     print(f"已保存用户 {user.username}（{user.role}）→ {path}")
+    print("这是临时密码：用户首次登录看板时须修改 (temporary: changed at first sign-in)")
     return 0
 
 
@@ -302,6 +305,8 @@ def _list_users(workspace: Workspace, path: Path) -> int:
     for user in auth.load_users(path, include_disabled=True).values():
         until = guard.locked_until(user.username, "")
         state = "已停用 disabled" if user.disabled else "正常 active"
+        if user.must_change and not user.disabled:
+            state += "，待改临时密码 (temporary password)"
         if until is not None:
             state = f"锁定至 {when(until)} (locked)"
         last = when(guard.last_signin(user.username))
