@@ -79,6 +79,13 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--chain", help="only this chain (NE, SEMI, EQUIP, MAT)")
     export.add_argument("--lang", choices=["zh", "en"], default="zh", help="header language")
 
+    bulletin = commands.add_parser(
+        "bulletin", help="写出月度通报 (the monthly bulletin: ranking, xlsx and PDF)"
+    )
+    bulletin.add_argument("--year", type=int, required=True)
+    bulletin.add_argument("--month", type=int, required=True, help="1-12")
+    bulletin.add_argument("--out", type=Path, required=True, help="folder to write into")
+
     user = commands.add_parser("user", help="看板用户管理 (dashboard users)")
     user_commands = user.add_subparsers(dest="user_command", required=True, parser_class=_Parser)
     user_add = user_commands.add_parser("add", help="add or update a user")
@@ -235,6 +242,24 @@ def cmd_export(args: argparse.Namespace) -> int:
         year=args.year,
         quarter=args.quarter,
         chain=args.chain,
+        files=[path.name for path in paths],
+    )
+    for path in paths:
+        print(f"已写出 {path}")
+    return 0
+
+
+def cmd_bulletin(args: argparse.Namespace) -> int:
+    from chainkpi import audit
+    from chainkpi.bulletin.monthly import write_bulletin
+
+    workspace = Workspace.from_env()
+    paths = write_bulletin(workspace, args.year, args.month, args.out)
+    audit.record(
+        "bulletin",
+        workspace=workspace,
+        year=args.year,
+        month=args.month,
         files=[path.name for path in paths],
     )
     for path in paths:
@@ -560,6 +585,7 @@ COMMANDS = {
     "template": cmd_template,
     "build": cmd_build,
     "export": cmd_export,
+    "bulletin": cmd_bulletin,
     "docs": cmd_docs,
     "audit": cmd_audit,
     "archive": cmd_archive,
