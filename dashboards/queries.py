@@ -531,6 +531,23 @@ order by dataset
 """
 
 
+# Funds in place that fell (party_service_funds.md): a later project ledger gave a project a
+# running total below its previous period's. Chain-scoped by fetch's default: a chain office
+# sees its own chain's projects only.
+_FUNDS_CORRECTIONS = """
+select project_id, project_name, chain_code, period, period_end_date, previous_period,
+    previous_period_end_date, previous_running_total_wan, running_total_wan, change_wan,
+    source_file, load_id
+from main.fct_funds_corrections
+order by period_end_date desc, chain_code, project_id
+"""
+
+
+def funds_corrections() -> pd.DataFrame:
+    """Every fall of a project's funds in place (fct_funds_corrections), newest first."""
+    return fetch(_FUNDS_CORRECTIONS)
+
+
 _FILE_CHAINS = "select load_id, chain_code from main.fct_ingest_file_chains"
 _FILE_FIGURES = ("rows_read", "rows_loaded", "rows_rejected", "warning_count")
 

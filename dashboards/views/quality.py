@@ -325,11 +325,76 @@ def _freshness() -> None:
     )
 
 
+def _funds_corrections() -> None:
+    """Funds in place that fell (party_service_funds.md): the KPI 实际到位资金 counts a fall as
+    it is; here each one is listed, so that its office can say whether it is a correction or
+    a typing error. A chain office sees its own chain's projects (queries.fetch)."""
+    st.subheader(_col("到位资金调减", "Funds in place lowered"))
+    st.caption(
+        _col(
+            "项目台账中累计到位资金低于该项目上一期台账的记录。“实际到位资金”指标按调减计入"
+            "（该季度可能为负），请与报送单位核实是更正还是录入错误。",
+            "Projects whose running total of funds in place in a later ledger is below the "
+            "previous period's. The KPI funds in place counts the fall as it is (a quarter may "
+            "be negative): check with the office whether it is a correction or a typing error.",
+        )
+    )
+    try:
+        corrections = queries.funds_corrections()
+    except queries.WarehouseError:  # a warehouse built before the mart: the next build has it
+        st.caption(_col("下次构建后显示。", "Shown after the next build."))
+        return
+    if corrections.empty:
+        st.success(
+            _col("没有到位资金调减的项目。", "No project's funds in place were lowered."),
+            icon=":material/check_circle:",
+        )
+        return
+
+    def period(label: object, end: object) -> str:
+        """A ledger's period (2025-06, 2025Q2), or for one loaded before periods were
+        recorded the month its period ended."""
+        if isinstance(label, str) and label:
+            return label
+        return "" if pd.isna(end) else pd.Timestamp(end).strftime("%Y-%m")
+
+    ui.table(
+        pd.DataFrame(
+            {
+                _col("项目编号", "Project ID"): corrections.project_id,
+                _col("项目名称", "Project"): corrections.project_name,
+                _col("产业链", "Chain"): ui.chain_names(corrections.chain_code, queries.chains()),
+                _col("上期", "Previous period"): [
+                    period(p, e)
+                    for p, e in zip(
+                        corrections.previous_period,
+                        corrections.previous_period_end_date,
+                        strict=True,
+                    )
+                ],
+                _col("上期到位资金（万元）", "Previous (10k CNY)"): (
+                    corrections.previous_running_total_wan.astype(float)
+                ),
+                _col("本期", "Period"): [
+                    period(p, e)
+                    for p, e in zip(corrections.period, corrections.period_end_date, strict=True)
+                ],
+                _col("本期到位资金（万元）", "Now (10k CNY)"): corrections.running_total_wan.astype(
+                    float
+                ),
+                _col("调减（万元）", "Change (10k CNY)"): corrections.change_wan.astype(float),
+                _col("台账文件", "Ledger file"): corrections.source_file,
+            }
+        )
+    )
+
+
 def render() -> None:
     st.title(tr("quality_title"))
     _freshness()
     submission_grid.render()
     _files()
+    _funds_corrections()
     try:
         _row_issues(queries.ingest_rejections(), tr("rejections"), tr("rejections_none"))
         _row_issues(queries.ingest_warnings(), tr("warnings"), tr("warnings_none"))
