@@ -86,6 +86,14 @@ def _parser() -> argparse.ArgumentParser:
     bulletin.add_argument("--month", type=int, required=True, help="1-12")
     bulletin.add_argument("--out", type=Path, required=True, help="folder to write into")
 
+    brief = commands.add_parser(
+        "brief", help="写出产业链党委会议材料 (a chain committee's quarterly brief, PDF)"
+    )
+    brief.add_argument("--chain", required=True, help="NE, SEMI, EQUIP or MAT")
+    brief.add_argument("--year", type=int, required=True)
+    brief.add_argument("--quarter", type=_quarter, required=True, help="1-4 (Q3 also accepted)")
+    brief.add_argument("--out", type=Path, required=True, help="folder to write into")
+
     user = commands.add_parser("user", help="看板用户管理 (dashboard users)")
     user_commands = user.add_subparsers(dest="user_command", required=True, parser_class=_Parser)
     user_add = user_commands.add_parser("add", help="add or update a user")
@@ -264,6 +272,24 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
     )
     for path in paths:
         print(f"已写出 {path}")
+    return 0
+
+
+def cmd_brief(args: argparse.Namespace) -> int:
+    from chainkpi import audit
+    from chainkpi.bulletin.brief import write_brief
+
+    workspace = Workspace.from_env()
+    path = write_brief(workspace, args.chain, args.year, args.quarter, args.out)
+    audit.record(
+        "brief",
+        workspace=workspace,
+        chain=args.chain.upper(),
+        year=args.year,
+        quarter=args.quarter,
+        files=[path.name],
+    )
+    print(f"已写出 {path}")
     return 0
 
 
@@ -586,6 +612,7 @@ COMMANDS = {
     "build": cmd_build,
     "export": cmd_export,
     "bulletin": cmd_bulletin,
+    "brief": cmd_brief,
     "docs": cmd_docs,
     "audit": cmd_audit,
     "archive": cmd_archive,
