@@ -190,13 +190,13 @@ def test_in_a_browser_the_first_sign_in_changes_the_password_then_shows_the_data
             page.get_by_label("用户名").fill("wang")
             page.get_by_label("密码", exact=True).fill(TEMPORARY)
             page.get_by_role("button", name="登录").click()
-            page.get_by_text("当前密码").wait_for()
+            page.get_by_label("当前密码").wait_for()
             wait_for_app(page)
             body = page.locator("body").inner_text()
             assert "修改密码" in body and "新能源" not in body
             assert page.locator('[data-testid="stSidebarNav"]').count() == 0
             page.reload()  # the cookie resumes the session, and the form with it
-            page.get_by_text("当前密码").wait_for()
+            page.get_by_label("当前密码").wait_for()
             wait_for_app(page)
             assert page.locator('[data-testid="stDataFrame"]').count() == 0
             page.get_by_label("当前密码").fill(TEMPORARY)
@@ -210,8 +210,9 @@ def test_in_a_browser_the_first_sign_in_changes_the_password_then_shows_the_data
             page.get_by_role("button", name="修改密码").click()
             page.wait_for_selector('[data-testid="stSidebarNav"]')
             wait_for_app(page)
-            assert "新能源" in page.locator('[data-testid="stMain"]').inner_text()
-            assert page.locator('[data-testid="stDataFrame"]').count()  # the projects' table
+            # The link's page, with its filters: the projects of NE.
+            assert "/projects" in page.url and "chains=NE" in page.url
+            assert "个项目，计划总投资" in page.locator('[data-testid="stMain"]').inner_text()
         finally:
             browser.close()
     assert not auth.load_users(ws_home / "users.toml")["wang"].must_change
