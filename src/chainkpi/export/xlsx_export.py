@@ -444,7 +444,11 @@ def _target(sheet: _Sheet, r: int, col: int, row: Row) -> None:
     sheet.number(r, col, row["annual_target"], target_kind, num_format=target_format)
     per_quarter = _per_quarter(sheet.book, row)
     if per_quarter and row["annual_target"] is not None:
-        sheet._fit(col, len(plain_number(row["annual_target"])) + display_width(per_quarter) + 2)
+        target = f"{row['annual_target']:,.{0 if target_kind == 'int' else 2}f}"
+        shown = (
+            f"{target}（{per_quarter}）" if sheet.book.lang == "zh" else f"{target} ({per_quarter})"
+        )
+        sheet._fit(col, display_width(shown))
 
 
 def _summary(book: _Book) -> None:
