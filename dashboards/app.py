@@ -43,6 +43,7 @@ PAGES = [
     ("leads", "page_leads", ":material/handshake:"),
     ("talent", "page_talent", ":material/school:"),
     ("party", "page_party", ":material/groups:"),
+    ("ranking", "page_ranking", ":material/leaderboard:"),
     ("quality", "page_quality", ":material/fact_check:"),
     ("export", "page_export", ":material/download:"),
 ]

@@ -606,6 +606,68 @@ def freshness() -> pd.DataFrame:
     return fresh.reset_index(drop=True)
 
 
+# --- Monthly bulletin (通报排名, bulletin_brief_forecast.md) ----------------------------------
+
+_BULLETIN_MONTHS = "select distinct year, month from main.fct_bulletin_monthly order by year, month"
+
+# The ranking: names, scores, ranks and 红榜 / 黑榜 of the four chains, which is what a bulletin
+# is for — every reading role sees it whole (district_wide). Nothing of a chain's KPIs is in it.
+_BULLETIN_RANKING = """
+select chain_code, chain_name_zh, chain_name_en, chain_sort_order, composite_score, score_rank,
+    previous_rank, rank_change, is_red_list, is_black_list
+from main.fct_bulletin_monthly
+where year = ? and month = ?
+order by score_rank nulls last, chain_sort_order
+"""
+
+# The KPI detail behind the scores: scoped like every query (a chain office: its own chain).
+_BULLETIN_DETAIL = """
+select chain_code, chain_name_zh, chain_name_en, chain_sort_order, kpi_code, kpi_name_zh,
+    kpi_name_en, kpi_sort_order, unit, ytd_actual, annual_target, completion_rate,
+    time_progress, progress_gap_pp, score_ratio, weight, is_behind, is_newly_behind
+from main.fct_bulletin_kpi_monthly
+where year = ? and month = ?
+order by chain_sort_order, kpi_sort_order
+"""
+
+
+def bulletin_months() -> list[tuple[int, int]]:
+    months = fetch(_BULLETIN_MONTHS, district_wide=True)
+    return [(int(y), int(m)) for y, m in zip(months.year, months.month, strict=True)]
+
+
+def bulletin_ranking(year: int, month: int) -> pd.DataFrame:
+    return fetch(_BULLETIN_RANKING, (int(year), int(month)), district_wide=True)
+
+
+def bulletin_detail(year: int, month: int) -> pd.DataFrame:
+    return fetch(_BULLETIN_DETAIL, (int(year), int(month)))
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)
+def _brief_file(version: str, chain: str, year: int, quarter: int) -> tuple[str, bytes]:
+    from chainkpi.bulletin.brief import brief_pdf
+
+    return brief_pdf(Workspace.from_env(), chain, year, quarter)
+
+
+def brief_file(chain: str, year: int, quarter: int) -> tuple[str, bytes]:
+    """The chain committee's brief (chainkpi.bulletin.brief) as (file name, PDF bytes), cached
+    per warehouse version. A chain office gets only its own chain's (NotAllowed otherwise);
+    roles that read no data get none. Raises chainkpi.errors.UserError for a quarter without
+    data or a missing CJK font."""
+    scope = current_scope()
+    if not scope.reads_data:
+        raise NotAllowed(f"role {scope.role} reads no data")
+    if scope.chain and chain != scope.chain:
+        raise NotAllowed(f"role {scope.role} may not read chain {chain}")
+    path = published_path()
+    version = warehouse_version(path)
+    if version is None:
+        raise WarehouseError("missing", path)
+    return _brief_file(version, chain, int(year), int(quarter))
+
+
 # --- Export ---------------------------------------------------------------------------------
 
 

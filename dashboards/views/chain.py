@@ -262,6 +262,53 @@ def _side_by_side(chains: pd.DataFrame, periods: pd.DataFrame, year: int) -> Non
             ui.funds_rate(funds, code, caption=False)
 
 
+def _brief_section(chain_code: str, chain_label: str, periods: pd.DataFrame, year: int) -> None:
+    """The chain committee's quarterly brief (kpi brief) for the chosen quarter: made on a
+    click (a few seconds), then offered for download; each download is an audit record."""
+    from chainkpi.errors import UserError
+    from dashboards import signin
+
+    of_year = periods[periods.year == year]
+    if of_year.empty:
+        return
+    quarters = sorted(int(q) for q in of_year.quarter)
+    st.subheader(tr("brief_title"))
+    left, right = st.columns([1, 3], vertical_alignment="bottom")
+    quarter = int(
+        ui.pick(
+            tr("brief_quarter"),
+            quarters,
+            "brief_quarter",
+            ui.default_quarter(of_year)[1],
+            lambda q: tr("quarter_label", q=int(q)),
+            container=left,
+        )
+    )
+    period = tr("period", year=year, q=quarter)
+    made = f"_brief_{queries.warehouse_info().version}_{chain_code}_{year}_{quarter}"
+    if made not in st.session_state and right.button(
+        tr("brief_prepare", period=period), icon=":material/picture_as_pdf:", key=f"make{made}"
+    ):
+        try:
+            st.session_state[made] = queries.brief_file(chain_code, year, quarter)
+        except UserError as exc:
+            right.warning(tr("brief_unavailable", reason=str(exc)))
+    if made in st.session_state:
+        name, data = st.session_state[made]
+        signin.download_button(
+            right,
+            tr("brief_download", chain=chain_label, period=period),
+            data,
+            file_name=name,
+            mime="application/pdf",
+            what="brief",
+            key=f"get{made}",
+            icon=":material/download:",
+            chain=chain_code,
+            period=f"{year}Q{quarter}",
+        )
+
+
 def render() -> None:
     chains = queries.chains()
     periods = queries.kpi_periods()
@@ -281,6 +328,7 @@ def render() -> None:
         return
 
     _kpi_section(chain_code, chain_label, year)
+    _brief_section(chain_code, chain_label, periods, year)
     left, right = st.columns(2)
     with left:
         _gap_section(chain_code, chain_label)

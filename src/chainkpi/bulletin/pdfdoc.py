@@ -142,7 +142,7 @@ class Document(FPDF):
     def paragraph(self, text: str, size: float = 9, colour: tuple[int, int, int] = (0, 0, 0)):
         self.set_font(FAMILY, size=size)
         self.set_text_color(*colour)
-        self.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, size * 0.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(0, 0, 0)
 
     def grid(
