@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -102,6 +103,30 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     home = tmp_path_factory.getbasetemp() / "small_warehouse"
     build_warehouse(home, hand_made_ledgers, unit_tests=True)
+    add_test_users(home)
+    return home
+
+
+DEMO_AS_OF = dt.date(2026, 11, 25)
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """CHAINKPI_HOME of the demo's warehouse: the demo's ledgers (four chains, the offices' real
+    file names) as of DEMO_AS_OF in one ingest, built as of that day, with the test users.
+    Built once per session for the modules that need the whole district (a module that
+    defines its own `demo_home` keeps it); read it, change a copy."""
+    from chainkpi.demo import generate_detailed
+    from chainkpi.ingest.pipeline import ingest
+    from chainkpi.publish import build
+    from tests.dashboard_fixtures import add_test_users
+
+    folder = tmp_path_factory.mktemp("demo_ledgers")
+    generate_detailed(folder, as_of=DEMO_AS_OF)
+    home = tmp_path_factory.mktemp("demo_home")
+    with workspace_env(home) as workspace:
+        assert ingest([folder], workspace).exit_code == 0
+        assert build(workspace, as_of=DEMO_AS_OF).published
     add_test_users(home)
     return home
 

@@ -53,9 +53,9 @@ TEXT = {
     "uploader": ("选择台账文件（.xlsx、.xls、.csv）", "Ledger files (.xlsx, .xls, .csv)"),
     "uploader_help": (
         f"每个文件不超过 {jobs.MAX_FILE_MB} MB，每次最多 {jobs.MAX_FILES} 个文件。"
-        "文件名请含数据集和期间，如 新能源产业链项目储备库2025年9月.xlsx。",
+        "文件名请含数据集和期间，如 {example}。",
         f"At most {jobs.MAX_FILE_MB} MB a file and {jobs.MAX_FILES} files at a time. Name a "
-        "file by dataset and period, e.g. 新能源产业链项目储备库2025年9月.xlsx.",
+        "file by dataset and period, e.g. {example}.",
     ),
     "office_note": (
         "本账号只能报送{chain}的台账：含其他产业链行的文件将整体退回。",
@@ -314,7 +314,11 @@ def render() -> None:
         key=f"hand_in_files_{generation}",
         max_upload_size=jobs.MAX_FILE_MB,
     )  # fmt: skip
-    st.caption(tr("uploader_help"))
+    # The example names the office's own chain (a chain office reads no other chain's name).
+    from chainkpi.ingest.schema import CHAIN_NAMES_ZH
+
+    example = f"{CHAIN_NAMES_ZH.get(office or 'NE', '新能源')}产业链项目储备库2025年9月.xlsx"
+    st.caption(tr("uploader_help", example=example))
     if not chosen:
         return
     uploads = [jobs.Upload(file.name, file.getvalue()) for file in chosen]
