@@ -15,7 +15,7 @@ import pytest
 
 from chainkpi.settings import PROJECT_ROOT
 from tests.conftest import build_warehouse
-from tests.test_bulletin import RESERVE, bulletin_ledgers
+from tests.test_bulletin import RESERVE, bulletin_ledgers, cjk_font_or_skip
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None,
@@ -25,6 +25,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    cjk_font_or_skip()
     home = tmp_path_factory.mktemp("brief_warehouse")
     build_warehouse(home, bulletin_ledgers)
     return home
@@ -126,3 +127,44 @@ def test_the_chain_page_offers_the_chains_brief_and_nothing_of_another_chain(hom
             queries.brief_file("SEMI", 2025, 2)
     finally:
         st.session_state.pop(USER_KEY, None)
+
+
+def test_with_the_odds_and_very_long_lists_the_brief_still_fits_two_pages(tmp_path):
+    """A warehouse with the odds columns (probability_to_meet, remaining_to_target,
+    needed_per_month) adds 达成概率 to the KPI table and 还需完成 to what is behind; 300 rows in
+    every list are cut until the brief fits two pages."""
+    import datetime as dt
+
+    from chainkpi.bulletin.brief import Brief, render_pdf
+
+    kpi = {
+        "kpi_code": "projects_signed", "kpi_name_zh": "签约项目数", "unit": "个",
+        "quarter_actual": 1, "ytd_actual": 2, "annual_target": 10, "expected_to_date": 5,
+        "pct_of_target": 0.2, "status": "off_track", "period_state": "finished",
+        "is_example_target": False, "probability_to_meet": 0.137, "remaining_to_target": 8,
+        "needed_per_month": 1.33,
+    }  # fmt: skip
+    many = 300
+    brief = Brief(
+        chain_code="NE", chain_name="新能源", year=2025, quarter=2,
+        built_at=dt.datetime(2026, 1, 15, 8), as_of_date=dt.date(2026, 1, 15),
+        period_state="finished", kpis=[kpi] * 6, untargeted=15, has_odds=True,
+        stuck=[{"project_id": f"P{i:04d}", "project_name": "很长的项目名称" * 3,
+                "stage_label_zh": "储备", "days_in_stage": 400 - i,
+                "days_in_stage_is_lower_bound": False, "is_stuck_over_90_days": True,
+                "planned_investment_wan": 800} for i in range(many)],
+        gaps=[{"gap_id": f"G{i:04d}", "segment": "上游", "link_name": "高纯石英砂",
+               "priority": "高", "days_open": 300} for i in range(many)],
+        leads=[{"lead_id": f"L{i:04d}", "company": "某某公司", "status_label_zh": "跟进中",
+                "last_follow_up_date": dt.date(2025, 1, 5), "days_since_follow_up": 375}
+               for i in range(many)],
+        issues=[{"issue_id": f"Q{i:04d}", "enterprise": "某某企业", "track": "要素保障",
+                 "received_date": dt.date(2025, 10, 1), "days_open": 106} for i in range(many)],
+    )  # fmt: skip
+    path = tmp_path / brief.file_name
+    path.write_bytes(render_pdf(brief))
+    assert pages(path) <= 2
+    text = pdf_text(path)
+    assert "达成概率" in text and "14%" in text
+    assert "还需完成 8 个，每月需完成 1.33 个" in text
+    assert text.count("另有") >= 4

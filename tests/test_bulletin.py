@@ -131,9 +131,21 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
+def cjk_font_or_skip() -> None:
+    """The PDF tests need the CJK font scripts/install_browser.sh installs (as root)."""
+    from chainkpi.bulletin.pdfdoc import find_font
+    from chainkpi.errors import UserError
+
+    try:
+        find_font()
+    except UserError:
+        pytest.skip("no CJK font: run scripts/install_browser.sh as root (fonts-noto-cjk)")
+
+
 @pytest.fixture(scope="module")
 def bulletin(home: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """`kpi bulletin --year 2025 --month 6` run as a user runs it."""
+    cjk_font_or_skip()
     out = tmp_path_factory.mktemp("bulletin_out")
     env = {**os.environ, "CHAINKPI_HOME": str(home)}
     done = subprocess.run(
