@@ -225,12 +225,12 @@ def _render(brief: Brief, limit: int):
     widths = [52, 22, 24, 24, 18, 24, 22]
     if brief.has_odds:
         headers += ["达成概率"]
-        widths = [46, 19, 21, 21, 16, 21, 18, 18]
+        widths = [50, 21, 22, 22, 14, 21, 18, 16]
     table = []
     for k in brief.kpis:
         unit = k["unit"]
         row = [
-            k["kpi_name_zh"] + ("（示例目标）" if k["is_example_target"] else ""),
+            k["kpi_name_zh"] + ("（示例）" if k["is_example_target"] else ""),
             number(k["quarter_actual"], unit),
             number(k["ytd_actual"], unit),
             number(k["annual_target"], unit),
