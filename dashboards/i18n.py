@@ -259,7 +259,7 @@ _ZH: dict[str, str] = {
     "ranking_weight": "权重",
     "ranking_newly": "本月新落后",
     "ranking_yes": "是",
-    "ranking_method": "完成率 = 本年累计完成 ÷ 年度目标；序时进度 = 月份 ÷ 12；综合得分 = 各指标 min(完成率 ÷ 序时进度, 1.2) 的加权平均（权重见 seeds/assessment_weights.csv，未列出的为 1）；排名 1 为最好；红榜为第一名，黑榜为综合得分低于 0.8。",
+    "ranking_method": "完成率 = 本年累计完成 ÷ 年度目标；序时进度 = 月份 ÷ 12；综合得分 = 各指标 min(完成率 ÷ 序时进度，1.2) 的加权平均（权重见 seeds/assessment_weights.csv，未列出的为 1）；排名 1 为最好；红榜为第一名，黑榜为综合得分低于 0.8。",
     "brief_title": "党委会议材料",
     "brief_prepare": "生成党委会议材料（{period}）",
     "brief_quarter": "季度",
