@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from chainkpi.settings import PROJECT_ROOT
-from tests.conftest import build_warehouse
-from tests.test_bulletin import RESERVE, bulletin_ledgers, cjk_font_or_skip
+from tests.test_bulletin import RESERVE, bulletin_home, cjk_font_or_skip
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None,
@@ -26,9 +25,7 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cjk_font_or_skip()
-    home = tmp_path_factory.mktemp("brief_warehouse")
-    build_warehouse(home, bulletin_ledgers)
-    return home
+    return bulletin_home(tmp_path_factory)
 
 
 def kpi_brief(home: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
@@ -98,9 +95,8 @@ def test_the_chain_page_offers_the_chains_brief_and_nothing_of_another_chain(hom
 
     from dashboards import queries
     from dashboards.signin import USER_KEY
-    from tests.dashboard_fixtures import add_test_users, sign_in
+    from tests.dashboard_fixtures import sign_in
 
-    add_test_users(home)
     monkeypatch.setenv("CHAINKPI_HOME", str(home))
     at = sign_in(
         AppTest.from_file(str(PROJECT_ROOT / "dashboards" / "app.py"), default_timeout=90),

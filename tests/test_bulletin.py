@@ -123,12 +123,20 @@ def ranks(scores: dict[str, float]) -> dict[str, int]:
     return {c: 1 + sum(other > s for other in scores.values()) for c, s in scores.items()}
 
 
+def bulletin_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The warehouse of bulletin_ledgers with the test users, built once per test run and
+    shared by test_bulletin, test_brief and test_ranking_page (which only read it)."""
+    home = tmp_path_factory.getbasetemp() / "bulletin_warehouse"
+    if not (home / "users.toml").is_file():
+        shutil.rmtree(home, ignore_errors=True)
+        build_warehouse(home, bulletin_ledgers)
+        add_test_users(home)
+    return home
+
+
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("bulletin_warehouse")
-    build_warehouse(home, bulletin_ledgers)
-    add_test_users(home)
-    return home
+    return bulletin_home(tmp_path_factory)
 
 
 def cjk_font_or_skip() -> None:

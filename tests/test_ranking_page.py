@@ -11,19 +11,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from chainkpi.settings import PROJECT_ROOT
-from tests.conftest import build_warehouse
-from tests.dashboard_fixtures import add_test_users, sign_in
-from tests.test_bulletin import CHAINS, NAMES, bulletin_ledgers, hand_ranking, ranks
+from tests.dashboard_fixtures import sign_in
+from tests.test_bulletin import CHAINS, NAMES, bulletin_home, hand_ranking, ranks
 
 APP = PROJECT_ROOT / "dashboards" / "app.py"
 
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("ranking_warehouse")
-    build_warehouse(home, bulletin_ledgers)
-    add_test_users(home)
-    return home
+    return bulletin_home(tmp_path_factory)
 
 
 @pytest.fixture(autouse=True)
