@@ -64,7 +64,7 @@ def test_the_history_comes_month_by_month_and_every_reference_resolves_on_the_wa
         "select count(*), count(period), min(period), max(period) from main.fct_ingest_files "
         "where dataset = 'projects'",
     )
-    assert periods == [(periods[0][0], periods[0][0], "2024-01", "2026-11")]
+    assert periods == [(periods[0][0], periods[0][0], "2023-01", "2026-11")]
 
 
 def test_stage_ages_count_from_the_ledger_period_and_projects_are_stuck(warehouses):
@@ -84,7 +84,7 @@ def test_stage_ages_count_from_the_ledger_period_and_projects_are_stuck(warehous
     assert ages >= 20, "ages differ: not all counted from one ingest day"
     assert lower >= 1
     # A stage counted from a ledger period enters on that month's last day; a lower bound is
-    # a stage the chain's first ledger (January 2024) already showed.
+    # a stage the chain's first ledger (January 2023) already showed.
     wrong = _rows(
         monthly,
         """select project_id, stage_entered_period, stage_entered_date,
@@ -93,7 +93,7 @@ def test_stage_ages_count_from_the_ledger_period_and_projects_are_stuck(warehous
            where stage_entered_date_source = 'ledger_period'
              and (stage_entered_date <> last_day(strptime(stage_entered_period, '%Y-%m'))
                   or days_in_stage <> date_diff('day', stage_entered_date, as_of_date)
-                  or days_in_stage_is_lower_bound <> (stage_entered_period = '2024-01'))""",
+                  or days_in_stage_is_lower_bound <> (stage_entered_period = '2023-01'))""",
     )
     assert wrong == []
 

@@ -20,6 +20,7 @@ import pytest
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from chainkpi.demo import generate, generate_detailed, id_check_digit
+from chainkpi.demo.district import FIRST_YEAR
 from chainkpi.ingest.schema import (
     AMOUNT,
     BOOL,
@@ -477,7 +478,7 @@ def test_nothing_is_dated_after_as_of(ledgers) -> None:
                     continue  # the planted unparseable date
                 if day:
                     seen += 1
-                    assert date(2024, 1, 1) <= day <= AS_OF, (dataset.key, key, day)
+                    assert date(FIRST_YEAR, 1, 1) <= day <= AS_OF, (dataset.key, key, day)
     assert seen > 2000
 
 
@@ -492,7 +493,7 @@ def _named_month(name: str) -> tuple[int, int]:
 
 
 def test_each_office_hands_in_a_monthly_project_ledger_named_by_its_month(ledgers) -> None:
-    """Every office's project ledgers are monthly (本月新增及进展有变化的项目) from January 2024 to
+    """Every office's project ledgers are monthly (本月新增及进展有变化的项目) from January 2023 to
     the as-of month, their names carry the month and sort in month order, so one ingest in
     name order ends with each project's latest row; no project in a ledger twice."""
     by_office: dict[str, list[str]] = {}
@@ -505,7 +506,7 @@ def test_each_office_hands_in_a_monthly_project_ledger_named_by_its_month(ledger
     for files in by_office.values():
         months = [_named_month(f) for f in sorted(files)]
         assert months == sorted(set(months)), "name order is month order, one ledger a month"
-        assert months[0] <= (2024, 2) and months[-1] <= (AS_OF.year, AS_OF.month)
+        assert months[0] <= (FIRST_YEAR, 2) and months[-1] <= (AS_OF.year, AS_OF.month)
         assert len(months) >= 30, "a month without any change is the only one left out"
 
 
@@ -543,7 +544,7 @@ def test_month_by_month_every_reference_finds_its_row_by_that_month(ledgers, dem
     _, result = demo
     months = by_period(result.files)
     assert [m for m, _ in months] == sorted({f.period for f in result.files})
-    assert months[0][0] == "2024-01" and months[-1][0] == f"{AS_OF:%Y-%m}"
+    assert months[0][0] == f"{FIRST_YEAR}-01" and months[-1][0] == f"{AS_OF:%Y-%m}"
     keys: dict[str, set[object]] = {}
     unresolved = []
     for _, paths in months:
@@ -593,7 +594,7 @@ def test_phd_hires_scatter_around_the_target_of_fifty(ledgers) -> None:
             for _, r in records:
                 if r["degree"] in ("博士", "博士后", "phd", "postdoc"):
                     per_year[_date(r["hire_date"]).year] += 1
-    assert 40 <= per_year[2024] <= 60 and 40 <= per_year[2025] <= 60
+    assert all(40 <= per_year[y] <= 60 for y in range(FIRST_YEAR, AS_OF.year)), per_year
 
 
 def test_id_numbers_carry_valid_check_digits(ledgers) -> None:
@@ -652,7 +653,7 @@ def test_each_chain_party_committee_meets_every_quarter_but_one_missed_quarter(l
     finished = [
         (chain, year, q)
         for chain in ("NE", "SEMI", "EQUIP", "MAT")
-        for year in range(2024, AS_OF.year + 1)
+        for year in range(FIRST_YEAR, AS_OF.year + 1)
         for q in range(1, 5)
         if (year, q) < running
     ]
@@ -660,7 +661,9 @@ def test_each_chain_party_committee_meets_every_quarter_but_one_missed_quarter(l
     assert len(missed) == 1 and missed[0][1] == AS_OF.year, missed
     assert all(meetings[k] == 1 for k in finished if k not in missed)
     assert max(meetings.values()) == 1
-    full_years = [(c, y) for c in ("NE", "SEMI", "EQUIP", "MAT") for y in range(2024, AS_OF.year)]
+    full_years = [
+        (c, y) for c in ("NE", "SEMI", "EQUIP", "MAT") for y in range(FIRST_YEAR, AS_OF.year)
+    ]
     assert all(1 <= trainings[k] <= 2 for k in full_years), trainings
 
 
@@ -700,7 +703,7 @@ def test_through_train_issues_take_weeks_with_a_long_tail_and_some_stay_open(led
 
     issues = list(_final(ledgers, "enterprise_issues").values())
     per_year = Counter(_date(i["received_date"]).year for i in issues)
-    assert all(20 <= per_year[y] <= 60 for y in range(2024, AS_OF.year + 1)), per_year
+    assert all(20 <= per_year[y] <= 60 for y in range(FIRST_YEAR, AS_OF.year + 1)), per_year
     assert {_code("issue_track", str(i["track"])) for i in issues} == {
         "policy",
         "resources",

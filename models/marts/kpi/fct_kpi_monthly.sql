@@ -8,6 +8,10 @@
 -- A target per quarter (target_period quarter) is not paced by the calendar: a month expects
 -- what its quarter's row of fct_kpi_progress expects, quarter_target × ceil(month / 3) (the
 -- meeting of a quarter is due within it), and annual_target is 4 × quarter_target.
+-- For the monthly bulletin: completion_rate = ytd ÷ target, pace_share (序时进度) = month / 12.
+-- The odds of making the year as of the month (its last day; the as-of date for the running
+-- month) and what it takes: the kpi_forecast macro (docs/forecast.md). The forecasts of the
+-- months of past years use only the months up to them: they are the backtest.
 
 with
 
@@ -41,6 +45,12 @@ grid as (
 
 ),
 
+forecast as (
+
+    select * from {{ ref('int_kpi_forecast') }}
+
+),
+
 final as (
 
     select
@@ -61,8 +71,27 @@ final as (
             case when grid.annual_target is not null then grid.target_period end
             as {{ dbt.type_string() }}
         ) as target_period,
-        cast(grid.quarter_target as decimal(18, 2)) as quarter_target
+        cast(grid.quarter_target as decimal(18, 2)) as quarter_target,
+        cast(
+            round(grid.ytd_actual / nullif(grid.annual_target, 0), 4) as decimal(18, 4)
+        ) as completion_rate,
+        cast(round(grid.month / 12.0, 6) as decimal(9, 6)) as pace_share,
+        forecast.forecast_as_of,
+        cast(round(forecast.probability_to_meet, 4) as decimal(9, 4)) as probability_to_meet,
+        cast(round(forecast.remaining_to_target, 2) as decimal(18, 2)) as remaining_to_target,
+        cast(round(forecast.months_left, 4) as decimal(9, 4)) as months_left,
+        cast(round(forecast.needed_per_month, 2) as decimal(18, 2)) as needed_per_month,
+        cast(forecast.leads_needed as integer) as leads_needed,
+        cast(round(forecast.expected_rest_of_year, 2) as decimal(18, 2)) as expected_rest_of_year,
+        cast(forecast.history_months as integer) as history_months,
+        cast(forecast.forecast_model as {{ dbt.type_string() }}) as forecast_model
     from grid
+    left join forecast
+        on
+            grid.year = forecast.year
+            and grid.month = forecast.month
+            and grid.chain_code = forecast.chain_code
+            and grid.kpi_code = forecast.kpi_code
 
 )
 

@@ -31,6 +31,10 @@
 -- A quarter before the first quarter of the grid (no event of any KPI yet) counts with a
 -- value of 0. year_result: met when all four quarters of the year reached the target.
 -- pct_of_target and projected_year_end keep the annual arithmetic on 4 × the target.
+--
+-- The odds of making the year and what it takes (the kpi_forecast macro, docs/forecast.md):
+-- as of the quarter's last day for a finished quarter, as of the as-of date for the running
+-- one (none for a quarter after it); only for a target per year.
 
 with
 
@@ -61,6 +65,12 @@ targets as (
 grid as (
 
     {{ kpi_period_grid('quarter') }}
+
+),
+
+forecast as (
+
+    select * from {{ ref('int_kpi_forecast') }}
 
 ),
 
@@ -166,6 +176,33 @@ against_target as (
 
 ),
 
+with_forecast as (
+
+    select
+        against_target.*,
+        forecast.forecast_as_of,
+        forecast.probability_to_meet,
+        forecast.remaining_to_target,
+        forecast.months_left,
+        forecast.needed_per_month,
+        forecast.leads_needed,
+        forecast.expected_rest_of_year,
+        forecast.history_months,
+        forecast.forecast_model
+    from against_target
+    left join forecast
+        on
+            against_target.year = forecast.year
+            and against_target.chain_code = forecast.chain_code
+            and against_target.kpi_code = forecast.kpi_code
+            and forecast.month = case
+                when against_target.period_state = 'running'
+                    then extract(month from against_target.as_of_date)
+                else 3 * against_target.quarter
+            end
+
+),
+
 final as (
 
     select
@@ -209,8 +246,17 @@ final as (
             case when annual_target is not null then target_period end
             as {{ dbt.type_string() }}
         ) as target_period,
-        cast(quarter_target as decimal(18, 2)) as quarter_target
-    from against_target
+        cast(quarter_target as decimal(18, 2)) as quarter_target,
+        forecast_as_of,
+        cast(round(probability_to_meet, 4) as decimal(9, 4)) as probability_to_meet,
+        cast(round(remaining_to_target, 2) as decimal(18, 2)) as remaining_to_target,
+        cast(round(months_left, 4) as decimal(9, 4)) as months_left,
+        cast(round(needed_per_month, 2) as decimal(18, 2)) as needed_per_month,
+        cast(leads_needed as integer) as leads_needed,
+        cast(round(expected_rest_of_year, 2) as decimal(18, 2)) as expected_rest_of_year,
+        cast(history_months as integer) as history_months,
+        cast(forecast_model as {{ dbt.type_string() }}) as forecast_model
+    from with_forecast
 
 )
 

@@ -1,14 +1,14 @@
 """Deterministic demo ledgers: what Nanao district's chain offices would hand in.
 
 `generate()` writes the six datasets of inputs.md and the three of party_service_funds.md for
-the four chains, from 2024 up to `as_of`, in the formats offices really use: Excel with a
+the four chains, from 2023 up to `as_of`, in the formats offices really use: Excel with a
 title row above the header, CSV saved as GB18030 by Excel, UTF-8 CSV exported from a system with English headers. Cell
 spellings vary the way typed ledgers do (chain aliases, English enumeration words, 是/Y/1,
 `1,200`, full-width digits, `-`/`无`/`/` for missing).
 
 The history comes month by month, as offices hand it in: every chain office's project
 ledger and gap list and the investment-promotion centre's lead list are monthly, from
-January 2024 to the as-of month, each named by its month (`…项目储备库2025年09月.xls`,
+January 2023 to the as-of month, each named by its month (`…项目储备库2025年09月.xls`,
 `projects_20250930_SEMI.csv`: name order is month order) and holding what was new or moved on
 that month, as it stood at the month's end (本月新增及进展有变化的项目; a month without any
 is not handed in). So a project comes back in the month its stage moved on, a lead in the
@@ -28,6 +28,11 @@ with about five mentees each. The enterprise service centre's monthly ledger of 
 through trains (`…企业诉求直通车办理台账2026年09月`) lists the issues received or closed that
 month: two to three weeks to resolve at the median, a long tail, a few open past 60 days.
 These draw from random streams of their own, so the other files are as they were.
+
+The history has a rhythm for the forecast of 达成概率 to learn (docs/forecast.md): three whole
+years before the running one, each chain's events dated by its own months (`district.SEASONS`:
+a slow first quarter, a year-end push, 半导体's June fair, 先进装备's September expo), signings
+waiting for a busy month, and good and bad years (`district.YEAR_SPREAD`).
 
 Some files come in the real shapes of real_ledgers.md, laid out by shapes.py: the
 新能源 office's monthly project ledger as a WPS `.xls` without an ID column (the key is the

@@ -38,8 +38,35 @@ from chainkpi.demo.words import (
 from chainkpi.ingest.schema import CHAIN_NAMES_ZH
 
 DISTRICT = "南澳区"
-FIRST_YEAR = 2024
+# Three whole years of history before the running one (2023–2025 for an as-of day in 2026),
+# so that the forecast of 达成概率 (docs/forecast.md) has each calendar month three times.
+FIRST_YEAR = 2023
+# The year the district bureaus' rotation of file formats starts from (BUREAU_STYLES in
+# plan.py): 2024 xlsx, 2025 GB18030 CSV in 亿元, 2026 UTF-8 CSV, 2023 as 2026.
+STYLE_YEAR = 2024
 CHAIN_CODES = ("NE", "SEMI", "EQUIP", "MAT")
+# The rhythm of each chain's year, January to December (relative activity per month): a slow
+# first quarter (the Spring Festival; budgets and plans are set first) and a push to the
+# year's end, each chain in its own way: 新能源 signs at the year-end push, 半导体 at the
+# June investment fair too, 先进装备 at the September expo, 新材料 evenly but for a weak
+# start. Projects, gaps, leads, hires and leading-talent projects are dated by their chain's
+# rhythm (chainless ones by the district's, the mean of the four); a project's signing waits
+# for a busy month (`_signing_day`).
+SEASONS = {
+    "NE": (0.35, 0.3, 0.7, 0.9, 1.0, 1.0, 0.9, 0.8, 1.0, 1.1, 1.5, 2.4),
+    "SEMI": (0.45, 0.35, 0.8, 1.0, 1.2, 2.0, 0.9, 0.7, 0.9, 1.0, 1.2, 1.6),
+    "EQUIP": (0.4, 0.3, 0.6, 0.8, 0.9, 1.0, 0.9, 1.0, 2.0, 1.3, 1.2, 1.7),
+    "MAT": (0.55, 0.45, 0.8, 1.0, 1.0, 1.1, 1.0, 1.0, 1.0, 1.1, 1.3, 1.7),
+}
+SEASONS[None] = tuple(sum(m) / len(CHAIN_CODES) for m in zip(*SEASONS.values(), strict=True))  # type: ignore[index]
+# A chain's good and bad years: each chain-year's projects, gaps and open leads are scaled by
+# a draw of its own (lognormal, σ = YEAR_SPREAD), so that years differ and "did we make it
+# last year" is no sure guide to this one (the district's hires vary by their own draws).
+# The project pipeline runs from PIPELINE_YEARS before FIRST_YEAR: projects entered the
+# reserve before the ledgers begin, so the first year's signings are a usual year's, not a
+# pipeline filling up (such a project shows in a ledger once it moves on from FIRST_YEAR).
+YEAR_SPREAD = 0.15
+PIPELINE_YEARS = 1
 # The office whose project ledger is a monthly WPS .xls without an ID column (the key is
 # the project name): its converted leads carry no 转化项目编号, having no number to give.
 BY_NAME_OFFICE = "NE"
@@ -76,6 +103,51 @@ class Ctx:
     def day_in(self, rng: random.Random, year: int) -> date:
         start, end = self.year_span(year)
         return start + timedelta(days=rng.randrange((end - start).days + 1))
+
+    def season_share(self, year: int, chain: str | None) -> float:
+        """The share of the year's activity (by the chain's rhythm) up to the as-of day."""
+        weights = SEASONS[chain]
+        if year < self.as_of.year:
+            return 1.0
+        done = sum(weights[: self.as_of.month - 1])
+        month_days = _month_days(year, self.as_of.month)
+        done += weights[self.as_of.month - 1] * self.as_of.day / month_days
+        return done / sum(weights)
+
+    def momentum(self, year: int, chain: str | None) -> float:
+        """How good a year the chain has (1 is a usual one): a draw of its own stream."""
+        return self.rng(f"momentum:{chain}:{year}").lognormvariate(0, YEAR_SPREAD)
+
+    def season_count(
+        self, per_year: float, year: int, chain: str | None, *, momentum: bool = True
+    ) -> int:
+        """Events of the chain's year up to the as-of day: per_year in a usual year."""
+        share = self.season_share(year, chain)
+        swing = self.momentum(year, chain) if momentum else 1.0
+        return round(per_year * self.scale * swing * share)
+
+    def season_day(self, rng: random.Random, year: int, chain: str | None) -> date:
+        """A day of the year by the chain's rhythm, not after the as-of day."""
+        last = 12 if year < self.as_of.year else self.as_of.month
+        month = rng.choices(range(1, last + 1), weights=SEASONS[chain][:last])[0]
+        days = _month_days(year, month)
+        if (year, month) == (self.as_of.year, self.as_of.month):
+            days = self.as_of.day
+        return date(year, month, rng.randint(1, days))
+
+
+def _month_days(year: int, month: int) -> int:
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return (following - date(year, month, 1)).days
+
+
+def _signing_day(rng: random.Random, earliest: date, chain: str, lo: int, hi: int) -> date:
+    """When a negotiated project signs, lo to hi days on: a week of that span, the weeks of
+    its chain's busy months far likelier (signings wait for the June fair, the September
+    expo, the year-end push; the Spring Festival holds them up)."""
+    weeks = [earliest + timedelta(days=d) for d in range(lo, hi + 1, 7)]
+    week = rng.choices(weeks, weights=[SEASONS[chain][w.month - 1] ** 3 for w in weeks])[0]
+    return week + timedelta(days=rng.randint(0, 6))
 
 
 def _pick(rng: random.Random, weights: dict) -> object:
@@ -173,7 +245,7 @@ _ADVANCE = {
 _DROP = {"reserve": 0.05, "negotiating": 0.1, "signed": 0.06}
 
 
-def _project_events(rng: random.Random, created: date) -> list[tuple[str, date]]:
+def _project_events(rng: random.Random, created: date, chain: str) -> list[tuple[str, date]]:
     events, stage, day = [], "reserve", created
     while stage in _ADVANCE:
         roll = rng.random()
@@ -184,7 +256,10 @@ def _project_events(rng: random.Random, created: date) -> list[tuple[str, date]]
             break
         if roll >= drop + chance:
             break
-        day += timedelta(days=rng.randint(lo, hi))
+        if nxt == "signed":
+            day = _signing_day(rng, day, chain, lo, hi)
+        else:
+            day += timedelta(days=rng.randint(lo, hi))
         events.append((nxt, day))
         stage = nxt
     return events
@@ -198,8 +273,9 @@ def make_projects(ctx: Ctx, chain: str) -> list[Project]:
     rng = ctx.rng(f"projects:{chain}")
     projects: list[Project] = []
     names: set[str] = set()
-    for year in ctx.years:
-        created = sorted(ctx.day_in(rng, year) for _ in range(ctx.count(25, year)))
+    for year in range(FIRST_YEAR - PIPELINE_YEARS, ctx.as_of.year + 1):
+        count = ctx.season_count(25, year, chain)
+        created = sorted(ctx.season_day(rng, year, chain) for _ in range(count))
         for seq, day in enumerate(created, start=1):
             brand = _brand(rng)
             origin = rng.choice(CITIES) if rng.random() < 0.93 else None
@@ -225,10 +301,20 @@ def make_projects(ctx: Ctx, chain: str) -> list[Project]:
                     capital_share=rng.uniform(0.5, 1.0),
                     head=_pick(rng, {True: 15, False: 70, None: 15}),  # type: ignore[arg-type]
                     remark=rng.choice(REMARKS) if rng.random() < 0.15 else "",
-                    events=_project_events(rng, day),
+                    events=_project_events(rng, day, chain),
                 )
             )
-    return projects
+    # A project of the years before the ledgers that signed, started or produced before them
+    # would date a KPI event before FIRST_YEAR: it is left out (it was done with by then).
+    start = date(FIRST_YEAR, 1, 1)
+    return [
+        p
+        for p in projects
+        if p.created >= start
+        or all(
+            day >= start for event, day in p.events if event in ("signed", "started", "producing")
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- chain gaps
@@ -238,7 +324,8 @@ def make_gaps(ctx: Ctx, chain: str) -> list[dict[str, object]]:
     rng = ctx.rng(f"gaps:{chain}")
     gaps = []
     for year in ctx.years:
-        days = sorted(ctx.day_in(rng, year) for _ in range(ctx.count(5, year)))
+        count = ctx.season_count(5, year, chain)
+        days = sorted(ctx.season_day(rng, year, chain) for _ in range(count))
         for seq, day in enumerate(days, start=1):
             segment = rng.choice(("upstream", "midstream", "downstream"))
             gaps.append(
@@ -323,7 +410,8 @@ def make_leads(ctx: Ctx, projects: list[Project]) -> dict[int, list[dict[str, ob
     start = date(FIRST_YEAR, 1, 1)
     leads: list[dict[str, object]] = []
     for project in projects:
-        if rng.random() >= 0.45:  # a little under half the projects came in through a recorded lead
+        before_leads = project.created < start  # entered the reserve before the lists begin
+        if rng.random() >= 0.45 or before_leads:  # under half came in through a recorded lead
             project.channel = str(_pick(rng, _LEAD_CHANNELS)) if rng.random() < 0.7 else None
             continue
         project.channel = str(_pick(rng, _LEAD_CHANNELS))
@@ -346,8 +434,11 @@ def make_leads(ctx: Ctx, projects: list[Project]) -> dict[int, list[dict[str, ob
             }
         )
     for year in ctx.years:
-        for _ in range(ctx.count(100, year)):
-            leads.append(_open_lead(ctx, rng, ctx.day_in(rng, year)))
+        for chain in (*CHAIN_CODES, None):
+            # 88 % of the open leads have a chain, evenly; the rest none (yet).
+            per_year = 100 * (0.22 if chain else 0.12)
+            for _ in range(ctx.season_count(per_year, year, chain)):
+                leads.append(_open_lead(ctx, rng, year, chain))
     by_year: dict[int, list[dict[str, object]]] = {}
     # Stable sort: ties keep generation order, so IDs are deterministic.
     for lead in sorted(leads, key=lambda x: str(x["first_contact_date"])):
@@ -361,7 +452,8 @@ def make_leads(ctx: Ctx, projects: list[Project]) -> dict[int, list[dict[str, ob
     return by_year
 
 
-def _open_lead(ctx: Ctx, rng: random.Random, first: date) -> dict[str, object]:
+def _open_lead(ctx: Ctx, rng: random.Random, year: int, chain: str | None) -> dict[str, object]:
+    first = ctx.season_day(rng, year, chain)
     age = (ctx.as_of - first).days
     if age < 45:
         status = _pick(rng, {"new": 60, "following": 40})
@@ -369,7 +461,6 @@ def _open_lead(ctx: Ctx, rng: random.Random, first: date) -> dict[str, object]:
         status = _pick(rng, {"following": 45, "visited": 35, "abandoned": 20})
     else:
         status = _pick(rng, {"following": 20, "visited": 30, "abandoned": 50})
-    chain = rng.choice(CHAIN_CODES) if rng.random() < 0.88 else None
     return {
         "company": _company(rng, chain or rng.choice(CHAIN_CODES)),
         "chain": chain,
@@ -459,8 +550,8 @@ def make_hires(
     by_year: dict[int, list[dict[str, object]]] = {}
     for year in ctx.years:
         # PhD-or-above hires scatter around the district's target of 50 a year.
-        phds = ctx.count(rng.randint(40, 60), year)
-        others = ctx.count(300 * rng.uniform(0.9, 1.1), year)
+        phds = ctx.season_count(rng.randint(40, 60), year, None, momentum=False)
+        others = ctx.season_count(300 * rng.uniform(0.9, 1.1), year, None, momentum=False)
         degrees = ["phd" if rng.random() < 0.85 else "postdoc" for _ in range(phds)]
         degrees += [
             str(_pick(rng, {"master": 35, "bachelor": 45, "below_bachelor": 20}))
@@ -482,8 +573,8 @@ def _hire(
     employers: dict[str, Sequence[str]],
     positions: Positions,
 ) -> dict[str, object]:
-    day = ctx.day_in(rng, year)
     chain = _pick(rng, {"NE": 30, "SEMI": 25, "EQUIP": 25, "MAT": 20, None: 13})
+    day = ctx.season_day(rng, year, chain)  # type: ignore[arg-type]
     senior = degree in ("phd", "postdoc")
     if senior:
         level = _pick(
@@ -526,7 +617,10 @@ def make_leader_projects(ctx: Ctx, employers: dict[str, Sequence[str]]) -> list[
     rng = ctx.rng("leader_projects")
     rows = []
     for year in ctx.years:
-        days = sorted(ctx.day_in(rng, year) for _ in range(ctx.count(rng.randint(3, 6), year)))
+        days = sorted(
+            ctx.season_day(rng, year, None)
+            for _ in range(ctx.season_count(rng.randint(3, 6), year, None, momentum=False))
+        )
         for seq, day in enumerate(days, start=1):
             chain = _pick(rng, {"NE": 25, "SEMI": 25, "EQUIP": 20, "MAT": 15, None: 15})
             topic = rng.choice(LEADER_TOPICS[chain])  # type: ignore[index]
@@ -649,7 +743,7 @@ def _branch(rng: random.Random, chain: str, suffix: str, taken: set[str]) -> str
 
 def make_mentoring_pairs(ctx: Ctx, chain: str) -> list[dict[str, object]]:
     """Advanced party organisations of the chain (head enterprises' party committees) each
-    mentoring about five weaker ones (3 to 7), signed at a ceremony in spring 2024 or when a
+    mentoring about five weaker ones (3 to 7), signed at a ceremony in the spring of FIRST_YEAR or when a
     mentor joined later; a pair ends when the mentee has caught up (ended_date), and the
     mentor mostly takes on another. `_ended` is when it ends, for the quarterly lists."""
     rng = ctx.rng(f"mentoring:{chain}")

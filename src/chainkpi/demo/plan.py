@@ -13,6 +13,7 @@ from chainkpi.demo.district import (
     CATALOGUE_BY_CHAIN,
     DISTRICT,
     FIRST_YEAR,
+    STYLE_YEAR,
     Ctx,
     Project,
     quarter_span,
@@ -322,7 +323,7 @@ def _lead_plans(ctx: Ctx, leads: dict[int, list[dict[str, object]]]) -> list[Pla
         ]
         if not rows:
             continue
-        style = BUREAU_STYLES[(when.year - FIRST_YEAR) % len(BUREAU_STYLES)]
+        style = BUREAU_STYLES[(when.year - STYLE_YEAR) % len(BUREAU_STYLES)]
         plans.append(
             Plan(
                 "leads",
@@ -475,7 +476,7 @@ def issue_plans(ctx: Ctx, issues: list[dict[str, object]]) -> list[Plan]:
         ]
         if not rows:
             continue
-        style = BUREAU_STYLES[(when.year - FIRST_YEAR + 2) % len(BUREAU_STYLES)]
+        style = BUREAU_STYLES[(when.year - STYLE_YEAR + 2) % len(BUREAU_STYLES)]
         ext = "xlsx" if style.kind == "xlsx" else "csv"
         plans.append(
             Plan(
