@@ -47,11 +47,10 @@ def _chain(row, lang: str) -> str:
     return name if isinstance(name, str) else row.chain_code
 
 
-def _gap(value: object) -> str:
-    if charts.is_missing(value):
-        return MISSING
-    value = float(value)
-    return f"{'+' if value > 0 else ''}{value:.2f}"
+def _gap(value: object) -> float | None:
+    """超/落后序时进度 in percentage points, as a number (a text starting with + or − would be
+    taken for a formula by a spreadsheet and shown with an apostrophe: ui.formula_safe)."""
+    return None if charts.is_missing(value) else round(float(value), 2)
 
 
 def _ranking(ranking: pd.DataFrame, lang: str) -> None:
