@@ -57,6 +57,8 @@ class Secrets:
     names: set[str] = field(default_factory=set)  # the chain's names, zh and en
     tokens: set[str] = field(default_factory=set)  # IDs, company and project names, files
     figures: set[float] = field(default_factory=set)  # KPI figures no own row has
+    kpis: set[str] = field(default_factory=set)  # every KPI's name: a row naming the chain
+    # and a KPI is KPI detail (the ranking page may name the chain, never with its KPIs)
 
 
 # Entity columns: (table, id and text columns). A value counts as another chain's only if no
@@ -108,6 +110,8 @@ def forbidden(demo_home) -> dict[str, list[Secrets]]:
         kpis = con.execute(
             "select chain_code, " + ", ".join(KPI_FIGURES) + " from fct_kpi_progress"
         ).fetchall()
+        kpi_names = {n for row in con.execute("select name_zh, name_en from dim_kpis").fetchall()
+                     for n in row if n}  # fmt: skip
     finally:
         con.close()
     numbers: dict[str, set[float]] = {}
@@ -127,6 +131,7 @@ def forbidden(demo_home) -> dict[str, list[Secrets]]:
                 # sums any chain may share), none that a row of the own chain or the district
                 # total also holds.
                 {v for v in numbers.get(other, set()) - mine if v != int(v) and abs(v) >= 100},
+                kpi_names,
             )
             for other in CHAINS
             if other != own
@@ -181,10 +186,12 @@ class Seen:
     # may name the chains; it must hold nothing else of theirs (no ID, file or figure).
     # (Their example rows use generic words, 高纯石英砂, that a chain's gap may share.)
     templates: list[str] = field(default_factory=list)
+    rows: list[set[str]] = field(default_factory=list)  # each table row's cells
 
     def add_frame(self, frame: pd.DataFrame) -> None:
         self.text.append(" ".join(map(str, frame.columns)))
         self.text.append(" ".join(map(str, frame.index)))
+        self.rows += [{str(v).strip() for v in row} for row in frame.itertuples(index=False)]
         for column in frame.columns:
             for value in frame[column]:
                 number = isinstance(value, int | float | np.number) and not isinstance(value, bool)
@@ -306,6 +313,11 @@ def leaks(seen: Seen, secrets: list[Secrets], own_values: set[str], page: str) -
             if _IDENTIFIER.fullmatch(t) and _word(t).search(template_text)
         ]
         found += [f"{other.code}'s figure {v}" for v in sorted(other.figures & shown_numbers)]
+        found += [
+            f"{other.code}'s KPI detail {sorted(row & other.kpis)}"
+            for row in seen.rows
+            if row & other.names and row & other.kpis
+        ]
     return found
 
 
