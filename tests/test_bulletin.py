@@ -300,3 +300,14 @@ def test_a_month_without_figures_names_the_months_there_are(home, tmp_path):
     )  # fmt: skip
     assert done.returncode != 0
     assert "2030年1月没有通报数据" in done.stderr and "2025年1月至2025年6月" in done.stderr
+
+
+def test_a_month_not_over_says_its_figures_will_change():
+    from chainkpi.bulletin.monthly import Bulletin
+
+    built = dt.datetime(2026, 1, 15, 8)
+    running = Bulletin(2026, 1, built, dt.date(2026, 1, 15), [], [])
+    assert "本月尚未结束" in running.subtitle
+    assert "序时进度 8.3%" in running.subtitle
+    over = Bulletin(2025, 12, built, dt.date(2026, 1, 15), [], [])
+    assert "本月尚未结束" not in over.subtitle and "2025年1—12月" in over.subtitle

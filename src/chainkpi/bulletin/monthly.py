@@ -86,9 +86,15 @@ class Bulletin:
         return f"{TITLE}_{self.year}年{self.month}月"
 
     @property
+    def is_running(self) -> bool:
+        """The month holds the as-of date (or is later): its figures will still change."""
+        return (self.year, self.month) >= (self.as_of_date.year, self.as_of_date.month)
+
+    @property
     def subtitle(self) -> str:
+        running = "本月尚未结束，数字还会变化 · " if self.is_running else ""
         return (
-            f"{self.year}年1—{self.month}月 · 序时进度 {pct(self.time_progress)} · "
+            f"{self.year}年1—{self.month}月 · 序时进度 {pct(self.time_progress)} · {running}"
             f"数据截至 {self.as_of_date:%Y-%m-%d} · 数据仓库构建于 {self.built_at:%Y-%m-%d %H:%M} UTC"
         )
 
