@@ -93,8 +93,9 @@ class Bulletin:
     @property
     def subtitle(self) -> str:
         running = "本月尚未结束，数字还会变化 · " if self.is_running else ""
+        months = f"1—{self.month}" if self.month > 1 else "1"
         return (
-            f"{self.year}年1—{self.month}月 · 序时进度 {pct(self.time_progress)} · {running}"
+            f"{self.year}年{months}月 · 序时进度 {pct(self.time_progress)} · {running}"
             f"数据截至 {self.as_of_date:%Y-%m-%d} · 数据仓库构建于 {self.built_at:%Y-%m-%d %H:%M} UTC"
         )
 
