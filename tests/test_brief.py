@@ -164,3 +164,34 @@ def test_with_the_odds_and_very_long_lists_the_brief_still_fits_two_pages(tmp_pa
     assert "达成概率" in text and "14%" in text
     assert "还需完成 8 个，每月需完成 1.33 个" in text
     assert text.count("另有") >= 4
+
+
+def test_a_probability_is_printed_only_where_the_backtest_beat_the_baseline():
+    """fct_forecast_skill.is_shown false: the model's number is not printed (—); a year's
+    target already reached is 100 % and no time left 0 % whatever the model; a quarter
+    target met so far is not a year met."""
+    import datetime as dt
+
+    from chainkpi.bulletin.brief import Brief, odds_text
+
+    brief = Brief(
+        chain_code="NE", chain_name="新能源", year=2025, quarter=2,
+        built_at=dt.datetime(2026, 1, 15), as_of_date=dt.date(2026, 1, 15),
+        period_state="finished", kpis=[], untargeted=0, has_odds=True,
+        odds_shown={"projects_signed": True, "leads_new": False},
+    )  # fmt: skip
+
+    def kpi(code, p, model="negbin", ytd=1, target=10, status="off_track"):
+        return {"kpi_code": code, "probability_to_meet": p, "forecast_model": model,
+                "ytd_actual": ytd, "annual_target": target, "status": status}  # fmt: skip
+
+    assert odds_text(brief, kpi("projects_signed", 0.42)) == "42%"
+    assert odds_text(brief, kpi("leads_new", 0.42)) == "—"  # worse than the baseline
+    assert odds_text(brief, kpi("phd_hires", 0.42)) == "—"  # no backtest verdict
+    assert odds_text(brief, kpi("leads_new", 1, model="met", ytd=12)) == "100%"
+    assert odds_text(brief, kpi("leads_new", 0, model="no_time_left")) == "0%"
+    assert odds_text(brief, kpi("projects_signed", 0.999)) == ">99%"
+    meetings = kpi("committee_meetings", None, model=None, ytd=3, target=4, status="met")
+    assert odds_text(brief, meetings) == "—"
+    brief.odds_shown = None  # a warehouse without the skill table: its numbers are shown
+    assert odds_text(brief, kpi("leads_new", 0.42)) == "42%"

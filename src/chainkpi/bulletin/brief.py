@@ -8,7 +8,9 @@ warehouse's as-of date — projects stuck in their stage over 60 / 90 days
 leads without follow-up for 30+ days (dim_leads), enterprise issues open over 30 days
 (dim_enterprise_issues); and the odds of each annual target where the warehouse has them
 (probability_to_meet, remaining_to_target, needed_per_month in fct_kpi_progress: shown only
-if the columns exist). Long lists are cut with `另有 N 条`, shorter again until the brief
+if the columns exist; where fct_forecast_skill says a KPI's model did no better than the naive
+baseline in the backtest, its probability is not printed — a target met is 100 % and a year
+with no time left 0 % whatever the model). Long lists are cut with `另有 N 条`, shorter again until the brief
 fits two pages.
 
 No personal data: the marts hold names, phones and IDs masked, and nothing here reads a
@@ -97,6 +99,9 @@ class Brief:
     kpis: list[dict]
     untargeted: int
     has_odds: bool
+    # kpi_code -> whether the model's number may be shown (fct_forecast_skill.is_shown); None
+    # when the warehouse has no such table (every probability it has is shown).
+    odds_shown: dict[str, bool] | None = None
     stuck: list[dict] = field(default_factory=list)
     gaps: list[dict] = field(default_factory=list)
     leads: list[dict] = field(default_factory=list)
@@ -129,6 +134,13 @@ def read_brief(path: Path, chain: str, year: int, quarter: int) -> Brief:
         built_at, as_of = build_info(con)
         has_odds = all(has_column(con, "fct_kpi_progress", c) for c in ODDS_COLUMNS)
         odds = "".join(f", {c}" for c in ODDS_COLUMNS) if has_odds else ""
+        if has_odds and has_column(con, "fct_kpi_progress", "forecast_model"):
+            odds += ", forecast_model"
+        odds_shown = None
+        if has_odds and has_column(con, "fct_forecast_skill", "is_shown"):
+            odds_shown = dict(
+                con.execute("select kpi_code, is_shown from main.fct_forecast_skill").fetchall()
+            )
         kpis = rows(con, _KPIS.format(odds=odds), [year, quarter, code])
         if not kpis:
             raise UserError(
@@ -150,6 +162,7 @@ def read_brief(path: Path, chain: str, year: int, quarter: int) -> Brief:
             kpis=kpis,
             untargeted=untargeted,
             has_odds=has_odds,
+            odds_shown=odds_shown,
             stuck=rows(con, _STUCK, [code]),
             gaps=rows(con, _GAPS, [code]),
             leads=rows(con, _LEADS, [code]),
@@ -181,6 +194,28 @@ def render_pdf(brief: Brief) -> bytes:
         if doc.pages_count <= MAX_PAGES:
             break
     return bytes(doc.output())
+
+
+def odds_text(brief: Brief, kpi: dict) -> str:
+    """达成概率 as printed: 100% met and 0% no time left (facts); the model's number only where
+    it exists and its backtest beat the baseline; else —."""
+    model = kpi.get("forecast_model")
+    target, ytd = kpi["annual_target"], kpi["ytd_actual"]
+    if model == "met" or (target is not None and ytd is not None and ytd >= target):
+        return "100%"  # the year's target reached (a quarter target's 'met' is not that)
+    if model == "no_time_left":
+        return "0%"
+    p = kpi.get("probability_to_meet")
+    if p is None:
+        return "—"
+    if brief.odds_shown is not None and not brief.odds_shown.get(kpi["kpi_code"], False):
+        return "—"
+    p = float(p)
+    if p >= 0.995:
+        return ">99%"
+    if p < 0.005:
+        return "<1%"
+    return pct(p, 0)
 
 
 def _more(doc, shown: int, total: int) -> None:
@@ -239,7 +274,7 @@ def _render(brief: Brief, limit: int):
             STATUS_ZH.get(k["status"], k["status"]),
         ]
         if brief.has_odds:
-            row.append(pct(k["probability_to_meet"], 0))
+            row.append(odds_text(brief, k))
         table.append(row)
     doc.grid(
         headers,
@@ -268,7 +303,8 @@ def _render(brief: Brief, limit: int):
             line += f"；还需完成 {number(k['remaining_to_target'], unit)}"
             if k.get("needed_per_month") is not None:
                 line += f"，每月需完成 {number(k['needed_per_month'], unit)}"
-            line += f"；达成概率 {pct(k['probability_to_meet'], 0)}"
+            if odds_text(brief, k) != "—":
+                line += f"；达成概率 {odds_text(brief, k)}"
         doc.paragraph(line + "。")
 
     doc.heading(f"三、问题清单（截至 {brief.as_of_date:%Y-%m-%d}）")
@@ -361,7 +397,8 @@ def _render(brief: Brief, limit: int):
     if brief.has_odds:
         doc.paragraph(
             "达成概率为按本产业链该指标以往各月的完成情况推算的全年达到目标的概率（见 "
-            "docs/forecast.md），已列入第一部分表格；已完成的指标为 100%。",
+            "docs/forecast.md），已列入第一部分表格；已完成的指标为 100%。“—”：历史不足 12 "
+            "个月，或该指标的模型回测未优于基准（往年达成比例），不显示。",
             size=8.5,
         )
     else:
