@@ -158,10 +158,13 @@ select
     p.year, p.quarter, p.chain_code, c.name_zh as chain_name_zh, c.name_en as chain_name_en,
     p.kpi_code, p.kpi_name_zh, p.kpi_name_en, p.unit, k.area, k.is_count, k.description_zh,
     p.quarter_actual, p.ytd_actual, p.annual_target, p.expected_to_date, p.pct_of_target,
-    p.status, p.projected_year_end, p.is_example_target, p.chain_sort_order, p.kpi_sort_order
+    p.status, p.projected_year_end, p.is_example_target, p.chain_sort_order, p.kpi_sort_order,
+    p.is_year_over, p.probability_to_meet, p.remaining_to_target, p.needed_per_month,
+    p.leads_needed, p.forecast_model, s.verdict as forecast_verdict
 from main.fct_kpi_progress as p
 join main.dim_kpis as k on k.kpi_code = p.kpi_code
 join main.dim_chains as c on c.chain_code = p.chain_code
+left join main.fct_forecast_skill as s on s.kpi_code = p.kpi_code
 where p.year = ? and p.quarter = ?
 order by p.chain_sort_order, p.kpi_sort_order
 """

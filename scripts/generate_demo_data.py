@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from chainkpi.demo import generate_detailed
+from chainkpi.demo.district import FIRST_YEAR
 from chainkpi.settings import Workspace
 
 
@@ -35,8 +36,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.scale <= 0:
         parser.error("--scale must be positive")
-    if args.as_of is not None and args.as_of < date(2024, 1, 1):
-        parser.error("--as-of must be 2024-01-01 or later")
+    if args.as_of is not None and args.as_of < date(FIRST_YEAR, 1, 1):
+        parser.error(f"--as-of must be {FIRST_YEAR}-01-01 or later")
     return args
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, queries, ui
+from dashboards import charts, odds, queries, ui
 from dashboards.i18n import code_label, kpi_name
 from dashboards.ui import tr
 
@@ -253,6 +253,8 @@ def _side_by_side(chains: pd.DataFrame, periods: pd.DataFrame, year: int) -> Non
                 short = charts.shorten(name, 11)
                 st.metric(short, shown, help=name if short != name else None)
                 ui.status_badge(rec.status)
+                for line in odds.lines(rec, lang):  # 达成概率 and 还需完成 (docs/forecast.md)
+                    st.caption(line)
             if code == "ALL":
                 continue  # gaps and projects are per chain: the columns beside say them
             gaps = queries.gaps(code)

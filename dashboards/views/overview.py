@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import charts, queries, ui
+from dashboards import charts, odds, queries, ui
 from dashboards.i18n import kpi_help, kpi_name
 from dashboards.ui import tr
 
@@ -82,6 +82,8 @@ def _tile(rec, container, year: int, quarter: int, chain_code: str) -> None:
             if rec.is_example_target:
                 caption += f" · {tr('example_target')}"
             st.caption(caption)
+            for line in odds.lines(rec, ui.lang()):  # 达成概率 and 还需完成 (docs/forecast.md)
+                st.caption(line)
         ui.status_badge(rec.status)
         page, params = tile_link(rec.kpi_code, year, quarter, chain_code)
         st.page_link(

@@ -94,6 +94,11 @@ def _parser() -> argparse.ArgumentParser:
     brief.add_argument("--quarter", type=_quarter, required=True, help="1-4 (Q3 also accepted)")
     brief.add_argument("--out", type=Path, required=True, help="folder to write into")
 
+    backtest = commands.add_parser(
+        "backtest", help="达成概率回测 (Brier score of probability_to_meet against the baseline)"
+    )
+    backtest.add_argument("--year", type=int, required=True, help="a year that is over")
+
     user = commands.add_parser("user", help="看板用户管理 (dashboard users)")
     user_commands = user.add_subparsers(dest="user_command", required=True, parser_class=_Parser)
     user_add = user_commands.add_parser("add", help="add or update a user")
@@ -272,6 +277,14 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
     )
     for path in paths:
         print(f"已写出 {path}")
+    return 0
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from chainkpi import forecast
+
+    workspace = Workspace.from_env()
+    print(forecast.report(forecast.backtest(workspace.published_db, args.year)))
     return 0
 
 
@@ -613,6 +626,7 @@ COMMANDS = {
     "export": cmd_export,
     "bulletin": cmd_bulletin,
     "brief": cmd_brief,
+    "backtest": cmd_backtest,
     "docs": cmd_docs,
     "audit": cmd_audit,
     "archive": cmd_archive,
