@@ -35,9 +35,13 @@ screenshot: demo-build
 	$(BIN)/python -m tests.test_phone_pages data docs/screenshot_overview_phone.png
 
 ## test: run the whole test suite (installs chromium + CJK fonts for the browser test when root)
+## in TEST_WORKERS processes (pytest-xdist; a test file stays in one process, so its module
+## fixtures are built once; each process builds its own session warehouses). TEST_WORKERS=0
+## runs in this process alone.
+TEST_WORKERS ?= 2
 test: setup
 	sh scripts/install_browser.sh
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 ## lint: ruff (check and format) on the Python, then sqlfluff on the dbt models and data tests
 ## (.sqlfluff: the house style; the dbt templater renders each model against an in-memory

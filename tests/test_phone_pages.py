@@ -136,6 +136,16 @@ def visible(page, selector: str) -> bool:
     return any(items.nth(i).is_visible() for i in range(items.count()))
 
 
+def visible_for(page, selector: str, seconds: float = 10) -> bool:
+    """Whether something matching `selector` stays visible: False as soon as nothing is, True
+    when something still is after `seconds` (a page being replaced gets the time to go)."""
+    for _ in range(int(seconds * 4)):
+        if not visible(page, selector):
+            return False
+        page.wait_for_timeout(250)
+    return visible(page, selector)
+
+
 def screenshot_phone_overview(
     home: Path, out: Path, username="district", password="demo-district", max_height=2200
 ):
@@ -213,8 +223,11 @@ def test_the_phone_opens_on_headline_figures_with_filters_folded_away(dashboard_
             go_to(page, name, "zh", phone=True)
             filters = page.locator('[data-testid="stExpander"]').filter(has_text="筛选").first
             assert filters.is_visible(), name
-            # Collapsed: its pickers are not on the first screen until it is opened.
-            assert not visible(page, '[data-testid="stExpander"] [data-testid="stSelectbox"]'), name
+            # Collapsed: its pickers are not on the first screen until it is opened. (The page
+            # before, whose filters were opened, may linger a moment while this one replaces it.)
+            assert not visible_for(
+                page, '[data-testid="stExpander"] [data-testid="stSelectbox"]'
+            ), name
             first_metric = page.locator('[data-testid="stMetric"]')
             if first_metric.count():
                 box = first_metric.first.bounding_box()

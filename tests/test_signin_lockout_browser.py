@@ -120,7 +120,7 @@ def test_five_wrong_passwords_lock_the_account_until_the_lock_expires(own_home, 
         page.goto(f"{url}/")
         sign_in_page(page, "tester", password)
         signed_in(page)
-        assert page.locator('[data-testid="stMetric"]').count() > 0
+        page.wait_for_selector('[data-testid="stMetric"]')  # the overview's figures, once drawn
     events = [r["event"] for r in trail(own_home) if r["user"] == "tester"]
     assert "signin" in events[events.index("lockout") :]
 
