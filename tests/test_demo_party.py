@@ -76,7 +76,12 @@ def test_the_warehouse_holds_the_six_kpis_for_every_chain(published):
     assert quarterly > 0
     for table in ("dim_mentoring_pairs", "dim_enterprise_issues", "dim_project_funds"):
         assert published.sql(f"select count(*) from main.{table}").fetchall()[0][0] > 0, table
-    published.sql("select * from main.fct_funds_corrections")  # the data-quality page's mart
+    # The demo plants one correction (先进装备, an audit lowering funds in place by 15 %).
+    corrections = published.sql(
+        "select chain_code, change_wan from main.fct_funds_corrections"
+    ).fetchall()
+    assert [chain for chain, _ in corrections] == ["EQUIP"], corrections
+    assert corrections[0][1] < 0
 
 
 def test_the_demos_export_has_the_six_kpis_per_chain(demo_home):
@@ -123,3 +128,5 @@ def test_funds_in_place_and_its_corrections_show_on_the_demo(demo_home, monkeypa
     at.switch_page("views/quality.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert "到位资金调减" in [s.value for s in at.subheader]
+    listed = " ".join(str(df.value.to_dict()) for df in at.dataframe)
+    assert "XM-EQUIP-" in listed, listed[:300]

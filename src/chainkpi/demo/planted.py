@@ -162,6 +162,36 @@ def plant_bad_rows(ctx: Ctx, plans: list[Plan]) -> None:
     _plant(hires, rng, hire, BAD_ROWS[10][2])
     _plant_unresolved(ctx, rng, plans)
     _plant_party_service(ctx, plans)
+    _plant_funds_correction(plans)
+
+
+def _plant_funds_correction(plans: list[Plan]) -> None:
+    """A correction of funds in place (party_service_funds.md): three months before its
+    newest ledger, 先进装备's office lists again a project in production whose funds in place an
+    audit lowered by 15 %, so the data-quality page's 到位资金调减 has a row to show. A valid row,
+    not a bad one; no random draw (the other streams stay as they were)."""
+    monthly = sorted(
+        (p for p in plans if p.dataset == "projects" and p.office == "EQUIP"),
+        key=lambda p: (p.as_of, p.name),
+    )
+    if len(monthly) < 4:
+        return  # an as-of day too early for a history to correct
+    target, earlier = monthly[-4], monthly[:-4]
+    listed = {r["project_id"] for r in target.records}
+    for plan in reversed(earlier):
+        for record in plan.records:
+            capital = record.get("capital_in_place_wan")
+            if (
+                record.get("stage") == "producing"
+                and isinstance(capital, (int, float))
+                and capital > 0
+                and record["project_id"] not in listed
+                and id(record) not in plan.bad
+            ):
+                corrected = {**record, "capital_in_place_wan": round(capital * 0.85, 2)}
+                corrected["_remark"] = "到位资金经审计核减"
+                target.records.append(corrected)
+                return
 
 
 def _plant_party_service(ctx: Ctx, plans: list[Plan]) -> None:
