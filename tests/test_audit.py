@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import pytest
 
 from chainkpi import audit
 from chainkpi.errors import UsageError
-from chainkpi.settings import Workspace
+from chainkpi.settings import PROJECT_ROOT, Workspace
 
 KPI = str(Path(sys.executable).with_name("kpi"))
 
@@ -92,13 +91,15 @@ def _append_many(home: str, start: int) -> None:
 
 def test_appends_from_several_processes_form_one_chain(tmp_path):
     home = str(tmp_path / "home")
-    context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_append_many, args=(home, n * 100)) for n in range(4)]
+    # Four interpreters of their own (not multiprocessing's spawn, which re-runs whatever
+    # script is this process's __main__: under pytest-xdist, after an AppTest, the dashboard).
+    code = "import sys; from tests.test_audit import _append_many as a; a(sys.argv[1], int(sys.argv[2]))"
+    workers = [
+        subprocess.Popen([sys.executable, "-c", code, home, str(n * 100)], cwd=PROJECT_ROOT)
+        for n in range(4)
+    ]
     for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(120)
-        assert worker.exitcode == 0
+        assert worker.wait(120) == 0
     verdict = audit.verify(Workspace(Path(home)))
     assert verdict.ok and verdict.records == 100
 
