@@ -18,27 +18,17 @@ from streamlit.testing.v1 import AppTest
 
 from chainkpi.settings import PROJECT_ROOT
 from dashboards import odds
-from tests.conftest import workspace_env
-from tests.dashboard_fixtures import add_test_users, sign_in
+from tests.conftest import DEMO_AS_OF
+from tests.dashboard_fixtures import sign_in
 
 APP = PROJECT_ROOT / "dashboards" / "app.py"
-AS_OF = dt.date(2026, 11, 25)
+AS_OF = DEMO_AS_OF
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from chainkpi.demo import generate
-    from chainkpi.ingest.pipeline import ingest
-    from chainkpi.publish import build
-
-    folder = tmp_path_factory.mktemp("demo_ledgers")
-    generate(folder, as_of=AS_OF)
-    home = tmp_path_factory.mktemp("forecast_warehouse")
-    with workspace_env(home) as workspace:
-        ingest([folder], workspace)  # the planted bad rows are rejected; the rest loads
-        assert build(workspace, as_of=AS_OF).published
-    add_test_users(home)
-    return home
+def home(demo_home: Path) -> Path:
+    """The demo's warehouse as of AS_OF (conftest's, built once per session): read only."""
+    return demo_home
 
 
 def rows(home: Path, sql: str, params: list | None = None) -> list[tuple]:

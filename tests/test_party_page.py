@@ -10,7 +10,6 @@ open for 26 (NE), 45 (NE) and 106 (SEMI) days and one resolved in 10 days.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from chainkpi.settings import PROJECT_ROOT
 from dashboards import charts
-from tests.conftest import build_warehouse, workspace_env
+from tests.conftest import DEMO_AS_OF, build_warehouse
 from tests.dashboard_fixtures import add_test_users, sign_in
 from tests.ledgers import write_csv
 
@@ -253,25 +252,7 @@ def test_the_pages_queries_give_a_chain_office_its_own_rows_only():
 
 # --- On the demo warehouse (issue 21, Done when) ------------------------------------------------
 
-DEMO_AS_OF = dt.date(2026, 11, 25)
-
-
-@pytest.fixture(scope="module")
-def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo's ledgers as of DEMO_AS_OF in one ingest (as the benchmark does; test_ages_demo
-    shows it gives the warehouse of the month-by-month ingest) and built as of that day."""
-    from chainkpi.demo import generate_detailed
-    from chainkpi.ingest.pipeline import ingest
-    from chainkpi.publish import build
-
-    folder = tmp_path_factory.mktemp("demo_ledgers")
-    generate_detailed(folder, as_of=DEMO_AS_OF)
-    home = tmp_path_factory.mktemp("demo_party")
-    with workspace_env(home) as workspace:
-        assert ingest([folder], workspace).exit_code == 0
-        assert build(workspace, as_of=DEMO_AS_OF).published
-    add_test_users(home)
-    return home
+# demo_home: conftest's demo warehouse as of DEMO_AS_OF, built once per session.
 
 
 def test_on_the_demo_the_chain_that_missed_its_meeting_is_off_track(demo_home, monkeypatch):
