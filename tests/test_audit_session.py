@@ -61,6 +61,8 @@ def session_home(home, tmp_path_factory) -> Path:
             wait_for_app(page)
             sign_in_page(page, "tester", TEST_USERS["tester"][1])
             page.wait_for_selector('[data-testid="stSidebarNav"]')
+            # The overview drawn (its view recorded) before the next page is opened.
+            page.wait_for_selector('[data-testid="stMetric"]')
             wait_for_app(page)
             page.goto(f"{url}/projects?chain=NE")
             page.wait_for_selector('[data-testid="stSidebarNav"]')
