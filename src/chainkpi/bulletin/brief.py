@@ -218,6 +218,18 @@ def odds_text(brief: Brief, kpi: dict) -> str:
     return pct(p, 0)
 
 
+def _problem_list(doc, title, rows, limit, headers, cells, widths, aligns, colour=None) -> None:
+    """One list of the brief's 问题清单: its title with the count, its first `limit` rows as a
+    table (a row's colour from `colour`), and 另有 N 条 for the rest."""
+    doc.paragraph(title, size=9.5)
+    if not rows:
+        return
+    shown = rows[:limit]
+    extra = {"colours": [colour(r) for r in shown]} if colour else {}
+    doc.grid(headers, [cells(r) for r in shown], widths, aligns=aligns, **extra)
+    _more(doc, len(shown), len(rows))
+
+
 def _more(doc, shown: int, total: int) -> None:
     if total > shown:
         doc.paragraph(f"另有 {total - shown} 条，见看板。", size=8)
@@ -308,90 +320,41 @@ def _render(brief: Brief, limit: int):
         doc.paragraph(line + "。")
 
     doc.heading(f"三、问题清单（截至 {brief.as_of_date:%Y-%m-%d}）")
-    doc.paragraph(f"1. 停滞超过 60 天的项目：{len(brief.stuck)} 个（其中超过 90 天 "
-                  f"{sum(bool(p['is_stuck_over_90_days']) for p in brief.stuck)} 个）", size=9.5)  # fmt: skip
-    if brief.stuck:
-        shown = brief.stuck[:limit]
-        doc.grid(
-            ["项目编号", "项目名称", "当前阶段", "停留天数", "计划投资"],
-            [
-                [
-                    p["project_id"],
-                    p["project_name"] or "—",
-                    p["stage_label_zh"] or "—",
-                    _days(p["days_in_stage"], p["days_in_stage_is_lower_bound"]),
-                    number(p["planned_investment_wan"], "万元"),
-                ]
-                for p in shown
-            ],
-            [36, 74, 22, 26, 28],
-            aligns=["L", "L", "C", "R", "R"],
-            colours=[RED if p["is_stuck_over_90_days"] else None for p in shown],
-        )
-        _more(doc, len(shown), len(brief.stuck))
-
-    doc.paragraph(f"2. 尚无项目也无线索的未补齐缺口：{len(brief.gaps)} 个", size=9.5)
-    if brief.gaps:
-        shown = brief.gaps[:limit]
-        doc.grid(
-            ["缺口编号", "细分领域", "缺失环节", "优先级", "已识别天数"],
-            [
-                [
-                    g["gap_id"],
-                    g["segment"] or "—",
-                    g["link_name"] or "—",
-                    g["priority"] or "—",
-                    _days(g["days_open"]),
-                ]
-                for g in shown
-            ],
-            [36, 24, 82, 20, 24],
-            aligns=["L", "L", "L", "C", "R"],
-        )
-        _more(doc, len(shown), len(brief.gaps))
-
-    doc.paragraph(f"3. 30 天以上未跟进的招商线索：{len(brief.leads)} 条", size=9.5)
-    if brief.leads:
-        shown = brief.leads[:limit]
-        doc.grid(
-            ["线索编号", "企业", "状态", "最近跟进", "未跟进天数"],
-            [
-                [
-                    lead["lead_id"],
-                    lead["company"] or "—",
-                    lead["status_label_zh"] or "—",
-                    f"{lead['last_follow_up_date']:%Y-%m-%d}"
-                    if lead["last_follow_up_date"]
-                    else "—",
-                    _days(lead["days_since_follow_up"]),
-                ]
-                for lead in shown
-            ],
-            [36, 74, 22, 28, 26],
-            aligns=["L", "L", "C", "C", "R"],
-        )
-        _more(doc, len(shown), len(brief.leads))
-
-    doc.paragraph(f"4. 办理超过 30 天未办结的企业诉求：{len(brief.issues)} 件", size=9.5)
-    if brief.issues:
-        shown = brief.issues[:limit]
-        doc.grid(
-            ["诉求编号", "企业", "直通车", "受理日期", "已办理天数"],
-            [
-                [
-                    i["issue_id"],
-                    i["enterprise"] or "—",
-                    i["track"] or "—",
-                    f"{i['received_date']:%Y-%m-%d}" if i["received_date"] else "—",
-                    _days(i["days_open"]),
-                ]
-                for i in shown
-            ],
-            [36, 74, 22, 28, 26],
-            aligns=["L", "L", "C", "C", "R"],
-            colours=[RED] * len(shown),
-        )
-        _more(doc, len(shown), len(brief.issues))
+    stuck_over_90 = sum(bool(p["is_stuck_over_90_days"]) for p in brief.stuck)
+    _problem_list(
+        doc, f"1. 停滞超过 60 天的项目：{len(brief.stuck)} 个（其中超过 90 天 {stuck_over_90} 个）",
+        brief.stuck, limit, ["项目编号", "项目名称", "当前阶段", "停留天数", "计划投资"],
+        lambda p: [p["project_id"], p["project_name"] or "—", p["stage_label_zh"] or "—",
+                   _days(p["days_in_stage"], p["days_in_stage_is_lower_bound"]),
+                   number(p["planned_investment_wan"], "万元")],
+        [36, 74, 22, 26, 28], ["L", "L", "C", "R", "R"],
+        colour=lambda p: RED if p["is_stuck_over_90_days"] else None,
+    )  # fmt: skip
+    _problem_list(
+        doc, f"2. 尚无项目也无线索的未补齐缺口：{len(brief.gaps)} 个",
+        brief.gaps, limit, ["缺口编号", "细分领域", "缺失环节", "优先级", "已识别天数"],
+        lambda g: [g["gap_id"], g["segment"] or "—", g["link_name"] or "—",
+                   g["priority"] or "—", _days(g["days_open"])],
+        [36, 24, 82, 20, 24], ["L", "L", "L", "C", "R"],
+    )  # fmt: skip
+    _problem_list(
+        doc, f"3. 30 天以上未跟进的招商线索：{len(brief.leads)} 条",
+        brief.leads, limit, ["线索编号", "企业", "状态", "最近跟进", "未跟进天数"],
+        lambda lead: [lead["lead_id"], lead["company"] or "—", lead["status_label_zh"] or "—",
+                      f"{lead['last_follow_up_date']:%Y-%m-%d}"
+                      if lead["last_follow_up_date"] else "—",
+                      _days(lead["days_since_follow_up"])],
+        [36, 74, 22, 28, 26], ["L", "L", "C", "C", "R"],
+    )  # fmt: skip
+    _problem_list(
+        doc, f"4. 办理超过 30 天未办结的企业诉求：{len(brief.issues)} 件",
+        brief.issues, limit, ["诉求编号", "企业", "直通车", "受理日期", "已办理天数"],
+        lambda i: [i["issue_id"], i["enterprise"] or "—", i["track"] or "—",
+                   f"{i['received_date']:%Y-%m-%d}" if i["received_date"] else "—",
+                   _days(i["days_open"])],
+        [36, 74, 22, 28, 26], ["L", "L", "C", "C", "R"],
+        colour=lambda i: RED,
+    )  # fmt: skip
 
     doc.heading("四、年度目标达成概率")
     if brief.has_odds:
